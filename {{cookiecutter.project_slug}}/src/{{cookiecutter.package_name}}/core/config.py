@@ -1,0 +1,103 @@
+"""Typed settings, read once from the environment (and `.env`)."""
+
+import json
+from functools import lru_cache
+from typing import Annotated, Literal, Self
+
+from fastapi import Depends, Request
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Environment = Literal["local", "test", "production"]
+
+# Shipped so `make dev` works out of the box; production refuses to start with it.
+DEFAULT_SECRET_KEY = "change-me-local-development-secret-key-not-for-production"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    ENVIRONMENT: Environment = "local"
+    DATABASE_URL: str | None = None
+    SECRET_KEY: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    REDIS_URL: str | None = None
+    # NoDecode: accept a plain comma-separated list as well as JSON.
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
+    REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=14, ge=1, le=365)
+
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    MAX_REQUEST_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
+    DB_POOL_SIZE: int = Field(default=10, ge=1)
+    DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
+    DB_POOL_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
+    DB_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
+    DB_STATEMENT_TIMEOUT_MS: int = Field(default=15_000, ge=0)
+    HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)
+    EMBEDDED_DB_DIR: str = ".keel/pgdata"
+
+    @field_validator("CORS_ORIGINS", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _use_asyncpg_driver(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme not in {"postgres", "postgresql", "postgresql+asyncpg"}:
+            raise ValueError("DATABASE_URL must be a postgresql:// URL")
+        return f"postgresql+asyncpg://{rest}"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.ENVIRONMENT != "production":
+            return self
+        secret = self.SECRET_KEY.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "SECRET_KEY is the shipped default; set a random value in production "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if len(secret) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY is {len(secret)} characters; production needs at least "
+                f"{MIN_SECRET_KEY_LENGTH} so tokens cannot be brute-forced"
+            )
+        if "*" in self.CORS_ORIGINS:
+            raise ValueError(
+                "CORS_ORIGINS contains '*'; production sends credentials with CORS, "
+                "so list the exact origins instead"
+            )
+        if self.DATABASE_URL is None:
+            raise ValueError(
+                "DATABASE_URL is not set; production never starts the embedded database"
+            )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENVIRONMENT == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own `Settings` instead."""
+    return Settings()
+
+
+def get_request_settings(request: Request) -> Settings:
+    """The settings the running app was built with (tests build apps with their own)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_request_settings)]

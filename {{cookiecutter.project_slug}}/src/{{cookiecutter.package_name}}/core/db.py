@@ -1,0 +1,71 @@
+"""The engine, the session factory, and the one place a transaction is committed.
+
+Each request gets one session and one transaction. The session dependency commits after the
+route function returns and *before* the response is sent (`scope="function"`), so a failed commit
+becomes an error response instead of a success the client was told about but the database lost.
+"""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+
+
+def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
+    return create_async_engine(
+        database_url,
+        pool_size=settings.DB_POOL_SIZE,
+        max_overflow=settings.DB_MAX_OVERFLOW,
+        pool_timeout=settings.DB_POOL_TIMEOUT_SECONDS,
+        # A connection that died with a database restart is replaced instead of failing a request.
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
+            "server_settings": {
+                "application_name": "{{ cookiecutter.project_slug }}",
+                "statement_timeout": str(settings.DB_STATEMENT_TIMEOUT_MS),
+            },
+        },
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: objects stay readable after the commit, while the response is built.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return sessionmaker
+
+
+SessionMaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
+async def get_session(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
+    """One session per request: commit when the route succeeded, roll back when it raised."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """`DATABASE_URL` when set; otherwise the embedded PostgreSQL (never in production)."""
+    if settings.DATABASE_URL is not None:
+        return settings.DATABASE_URL
+    if settings.is_production:
+        raise RuntimeError("DATABASE_URL must be set in production")
+    from {{ cookiecutter.package_name }}.core.embedded_db import start_embedded_database  # noqa: PLC0415
+
+    return start_embedded_database(Path(settings.EMBEDDED_DB_DIR))

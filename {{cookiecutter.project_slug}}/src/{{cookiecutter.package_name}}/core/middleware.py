@@ -1,0 +1,143 @@
+"""Pure ASGI middleware: request context (ID, access log, last-resort 500), security headers,
+and the request body size limit.
+
+Pure ASGI rather than `BaseHTTPMiddleware`: no extra task per request, and context variables set
+here are visible to the endpoint and its log lines.
+"""
+
+import logging
+import re
+import time
+import uuid
+from http import HTTPStatus
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from {{ cookiecutter.package_name }}.core.errors import problem_response, unhandled_error_response
+from {{ cookiecutter.package_name }}.core.logging import bind_request_id, reset_request_id
+
+logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("{{ cookiecutter.package_name }}.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A client-supplied ID is echoed into logs, so only a short, plain token is accepted.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Swagger UI and ReDoc load scripts and styles; every other response is plain JSON.
+_DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _request_id_from(headers: Headers) -> str:
+    supplied = headers.get(REQUEST_ID_HEADER)
+    if supplied and _VALID_REQUEST_ID.fullmatch(supplied):
+        return supplied
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Outermost middleware: binds the request ID, adds headers, logs one access line, and turns
+    any exception nothing else handled into the generic 500 problem."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        request_id = _request_id_from(Headers(scope=scope))
+        token = bind_request_id(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = HTTPStatus.INTERNAL_SERVER_ERROR.value
+        response_started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                self._add_headers(MutableHeaders(scope=message), scope["path"], request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if response_started:
+                raise
+            await unhandled_error_response(Request(scope))(scope, receive, send_with_headers)
+        finally:
+            route = scope.get("route")
+            access_logger.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "method": scope["method"],
+                    "route": getattr(route, "path_format", None),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            reset_request_id(token)
+
+    def _add_headers(self, headers: MutableHeaders, path: str, request_id: str) -> None:
+        headers[REQUEST_ID_HEADER] = request_id
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if path not in _DOCS_PATHS:
+            headers.setdefault("Content-Security-Policy", _API_CSP)
+        if self.hsts:
+            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over `max_bytes` with 413: at once when Content-Length says so, otherwise
+    as soon as the streamed (e.g. chunked) body passes the limit."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            response = problem_response(
+                Request(scope),
+                status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                code="payload_too_large",
+                detail=self._detail(),
+            )
+            await response(scope, receive, send)
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise StarletteHTTPException(
+                        HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail=self._detail()
+                    )
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    def _detail(self) -> str:
+        return f"The request body is larger than the {self.max_bytes}-byte limit."

@@ -1,0 +1,63 @@
+"""The OpenAPI document is the contract: every error response is declared as problem+json."""
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from {{ cookiecutter.package_name }}.core.errors import PROBLEM_MEDIA_TYPE, Problem
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each status it can answer with, all rendered as `Problem`."""
+    return {
+        status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses
+    }
+
+
+def operation_id(route: APIRoute) -> str:
+    """Operation IDs are the route function names (`get_readiness`), stable and readable."""
+    return route.name
+
+
+def _as_problem(response: dict[str, Any]) -> None:
+    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
+
+
+def _declare_problems(schema: dict[str, Any]) -> None:
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= HTTPStatus.BAD_REQUEST:
+                    _as_problem(response)
+            # Any operation can fail unexpectedly; the body is still a Problem.
+            _as_problem(responses.setdefault("500", {"description": "Internal Server Error"}))
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    # FastAPI's default validation schemas are replaced by `Problem`.
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in problem.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components.setdefault("Problem", problem)
+
+
+def install_openapi(app: FastAPI) -> None:
+    def build_schema() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            _declare_problems(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = build_schema  # type: ignore[method-assign]

@@ -1,0 +1,63 @@
+"""The generic repository every domain repository extends. Every query of the service lives in a
+repository; services call these methods and never build SQL themselves."""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.core.errors import NotFoundError
+from {{ cookiecutter.package_name }}.core.models import Entity
+
+ModelT = TypeVar("ModelT", bound=Entity)
+
+
+class Repository(Generic[ModelT]):
+    model: type[ModelT]
+    # Used in "<noun> not found" messages; subclasses set a readable one.
+    noun: ClassVar[str] = "Resource"
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def base_statement(self) -> Select[tuple[ModelT]]:
+        """Every read starts here: override it to apply ownership or soft-delete filters."""
+        return select(self.model)
+
+    async def get_or_none(self, entity_id: uuid.UUID) -> ModelT | None:
+        statement = self.base_statement().where(self.model.id == entity_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get(self, entity_id: uuid.UUID) -> ModelT:
+        entity = await self.get_or_none(entity_id)
+        if entity is None:
+            raise NotFoundError(f"{self.noun} {entity_id} not found")
+        return entity
+
+    async def paginate(
+        self, statement: Select[tuple[ModelT]], *, limit: int, offset: int
+    ) -> tuple[Sequence[ModelT], int]:
+        """One page of `statement` and the total over the whole filter (a separate COUNT)."""
+        count_statement = select(func.count()).select_from(
+            statement.order_by(None).subquery()
+        )
+        total = (await self.session.execute(count_statement)).scalar_one()
+        page = await self.session.execute(statement.limit(limit).offset(offset))
+        return page.scalars().all(), total
+
+    async def create(self, entity: ModelT) -> ModelT:
+        self.session.add(entity)
+        await self.session.flush()
+        return entity
+
+    async def update(self, entity: ModelT, values: Mapping[str, object]) -> ModelT:
+        for field, value in values.items():
+            setattr(entity, field, value)
+        await self.session.flush()
+        return entity
+
+    async def delete(self, entity: ModelT) -> None:
+        await self.session.delete(entity)
+        await self.session.flush()

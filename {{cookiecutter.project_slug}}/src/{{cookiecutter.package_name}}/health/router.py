@@ -1,0 +1,26 @@
+"""Probes for orchestrators: liveness never touches the database, readiness always does."""
+
+from fastapi import APIRouter
+
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
+from {{ cookiecutter.package_name }}.core.db import DbSession
+from {{ cookiecutter.package_name }}.core.openapi import problem_responses
+from {{ cookiecutter.package_name }}.health import service as health_service
+from {{ cookiecutter.package_name }}.health.schemas import HealthRead
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("/live", response_model=HealthRead)
+async def get_liveness() -> HealthRead:
+    """Report that the process is up and serving requests."""
+    return HealthRead()
+
+
+@router.get("/ready", response_model=HealthRead, responses=problem_responses(503))
+async def get_readiness(session: DbSession, settings: SettingsDep) -> HealthRead:
+    """Report whether the service can reach its database within the health-check timeout."""
+    await health_service.check_database(
+        session, timeout_seconds=settings.HEALTH_CHECK_TIMEOUT_SECONDS
+    )
+    return HealthRead()

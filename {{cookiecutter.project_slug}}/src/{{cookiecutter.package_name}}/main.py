@@ -1,0 +1,62 @@
+"""The application factory. Nothing connects at import time: the engine is built in `lifespan`."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
+from {{ cookiecutter.package_name }}.core.db import create_engine, create_sessionmaker, resolve_database_url
+from {{ cookiecutter.package_name }}.core.errors import register_error_handlers
+from {{ cookiecutter.package_name }}.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from {{ cookiecutter.package_name }}.core.openapi import install_openapi, operation_id
+from {{ cookiecutter.package_name }}.health.router import router as health_router
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = create_engine(settings, resolve_database_url(settings))
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    logger.info("started", extra={"environment": settings.ENVIRONMENT})
+    try:
+        yield
+    finally:
+        # Uvicorn waits for in-flight requests before lifespan shutdown; then close the pool.
+        await engine.dispose()
+        logger.info("stopped")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="{{ cookiecutter.project_name }}",
+        description="{{ cookiecutter.description }}",
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    app.state.settings = settings
+
+    register_error_handlers(app)
+    install_openapi(app)
+    app.include_router(health_router)
+
+    # Added last = runs first: the request context wraps everything, including CORS answers.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "ETag", "Location", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware, hsts=settings.is_production)
+    return app

@@ -1,0 +1,65 @@
+"""Alembic environment: async engine, URL from the CLI/tests or from the settings."""
+
+import asyncio
+import logging
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from {{ cookiecutter.package_name }}.core.config import get_settings
+from {{ cookiecutter.package_name }}.core.db import resolve_database_url
+from {{ cookiecutter.package_name }}.core.logging import configure_logging
+from {{ cookiecutter.package_name }}.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+if not logging.getLogger().handlers:
+    configure_logging(get_settings().LOG_LEVEL)
+
+
+def _database_url() -> str:
+    # Set by `core.migrations` (CLI and tests); unset when running the `alembic` command.
+    return config.get_main_option("sqlalchemy.url") or resolve_database_url(get_settings())
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout (`alembic upgrade head --sql`) without connecting."""
+    context.configure(
+        url=_database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_migrations(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        transaction_per_migration=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    engine = create_async_engine(_database_url(), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run_migrations)
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+elif (connection := config.attributes.get("connection")) is not None:
+    # Handed over by `core.migrations` with a connection (tests already inside an event loop).
+    _run_migrations(connection)
+else:
+    asyncio.run(run_migrations_online())

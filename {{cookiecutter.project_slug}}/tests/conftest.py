@@ -1,0 +1,171 @@
+"""Test fixtures: a real PostgreSQL database per test worker, built by the migrations, and each
+test inside a transaction that is rolled back, so tests never see each other's rows.
+
+With DATABASE_URL set, the test databases are created on that server (its user needs CREATEDB);
+otherwise on the embedded PostgreSQL under .keel/pgdata.
+"""
+
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import event, make_url, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from fastapi import FastAPI
+
+from {{ cookiecutter.package_name }}.core import migrations
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.db import get_sessionmaker, resolve_database_url
+from {{ cookiecutter.package_name }}.main import create_app
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-signing"
+# Transaction control the fixtures themselves issue; not counted as the code's statements.
+_TRANSACTION_CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
+
+
+def _server_url() -> str:
+    settings = Settings(_env_file=None, ENVIRONMENT="test")
+    return resolve_database_url(settings)
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Settings for an app under test; keyword arguments override single settings."""
+    values: dict[str, object] = {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET_KEY,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """The PostgreSQL server the tests create their databases on."""
+    return _server_url()
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    """A fresh database for this test worker, migrated to head, dropped at the end."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{{ cookiecutter.package_name }}_test_{worker}"
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(migrations.upgrade)
+    await engine.dispose()
+    yield url
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One connection per test, inside an outer transaction that is always rolled back."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # Commits inside the code under test release a savepoint; the outer transaction stays open.
+    return async_sessionmaker(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    )
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[FastAPI]:
+    """The real application, started through its lifespan, with sessions on the test connection."""
+    app = create_app(settings)
+    app.dependency_overrides[get_sessionmaker] = lambda: sessionmaker
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+class StatementCounter:
+    """The SQL statements a block of code sent, for N+1 checks."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    def record(self, statement: str) -> None:
+        if not _TRANSACTION_CONTROL.match(statement):
+            self.statements.append(statement)
+
+
+@pytest.fixture
+def statements(connection: AsyncConnection) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+
+    def before_cursor_execute(
+        _conn: Connection,
+        _cursor: object,
+        statement: str,
+        *_args: object,
+    ) -> None:
+        counter.record(statement)
+
+    sync_connection = connection.sync_connection
+    assert sync_connection is not None
+    event.listen(sync_connection, "before_cursor_execute", before_cursor_execute)
+    yield counter
+    event.remove(sync_connection, "before_cursor_execute", before_cursor_execute)
