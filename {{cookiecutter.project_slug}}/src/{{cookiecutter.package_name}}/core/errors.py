@@ -52,7 +52,9 @@ class AuthenticationError(AppError):
     status_code = HTTPStatus.UNAUTHORIZED
     code = "not_authenticated"
 
-    def __init__(self, message: str = "Authentication required", *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str = "Authentication required", *, code: str | None = None
+    ) -> None:
         super().__init__(message, code=code, headers={"WWW-Authenticate": "Bearer"})
 
 

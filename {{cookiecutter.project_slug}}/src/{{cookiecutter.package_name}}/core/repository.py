@@ -22,7 +22,7 @@ class Repository(Generic[ModelT]):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def base_statement(self) -> Select[tuple[ModelT]]:
+    def base_statement(self) -> Select[ModelT]:
         """Every read starts here: override it to apply ownership or soft-delete filters."""
         return select(self.model)
 
@@ -37,12 +37,10 @@ class Repository(Generic[ModelT]):
         return entity
 
     async def paginate(
-        self, statement: Select[tuple[ModelT]], *, limit: int, offset: int
+        self, statement: Select[ModelT], *, limit: int, offset: int
     ) -> tuple[Sequence[ModelT], int]:
         """One page of `statement` and the total over the whole filter (a separate COUNT)."""
-        count_statement = select(func.count()).select_from(
-            statement.order_by(None).subquery()
-        )
+        count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
         total = (await self.session.execute(count_statement)).scalar_one()
         page = await self.session.execute(statement.limit(limit).offset(offset))
         return page.scalars().all(), total

@@ -11,13 +11,13 @@ from {{ cookiecutter.package_name }}.health.schemas import HealthRead
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-@router.get("/live", response_model=HealthRead)
+@router.get("/live")
 async def get_liveness() -> HealthRead:
     """Report that the process is up and serving requests."""
     return HealthRead()
 
 
-@router.get("/ready", response_model=HealthRead, responses=problem_responses(503))
+@router.get("/ready", responses=problem_responses(503))
 async def get_readiness(session: DbSession, settings: SettingsDep) -> HealthRead:
     """Report whether the service can reach its database within the health-check timeout."""
     await health_service.check_database(

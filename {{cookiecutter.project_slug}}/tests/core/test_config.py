@@ -1,0 +1,90 @@
+"""Settings parse what operators write, and production refuses unsafe values by name."""
+
+import pytest
+from pydantic import ValidationError
+
+from {{ cookiecutter.package_name }}.core.config import DEFAULT_SECRET_KEY, Settings
+from {{ cookiecutter.package_name }}.core.db import resolve_database_url
+
+PRODUCTION_DB = "postgresql://app:pw@db.internal:5432/app"
+STRONG_SECRET = "k" * 48
+
+
+def production(**overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "ENVIRONMENT": "production",
+        "DATABASE_URL": PRODUCTION_DB,
+        "SECRET_KEY": STRONG_SECRET,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def test_a_safe_production_configuration_is_accepted() -> None:
+    settings = production(CORS_ORIGINS="https://app.example.com")
+    assert settings.is_production
+    assert settings.CORS_ORIGINS == ["https://app.example.com"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"SECRET_KEY": DEFAULT_SECRET_KEY}, "SECRET_KEY is the shipped default"),
+        ({"SECRET_KEY": "short-secret"}, "SECRET_KEY is 12 characters"),
+        ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS contains '*'"),
+        ({"DATABASE_URL": None}, "DATABASE_URL is not set"),
+    ],
+)
+def test_production_refuses_unsafe_settings_naming_the_setting(
+    overrides: dict[str, object], named: str
+) -> None:
+    with pytest.raises(ValidationError, match=named):
+        production(**overrides)
+
+
+def test_local_development_accepts_the_defaults() -> None:
+    settings = Settings(_env_file=None)
+    assert settings.ENVIRONMENT == "local"
+    assert settings.DATABASE_URL is None
+    assert settings.ACCESS_TOKEN_EXPIRE_MINUTES == 15
+
+
+def test_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("ACCESS_TOKEN_EXPIRE_MINUTES", "5")
+    settings = Settings(_env_file=None)
+    assert settings.CORS_ORIGINS == ["https://a.example", "https://b.example"]
+    assert settings.ACCESS_TOKEN_EXPIRE_MINUTES == 5
+
+
+def test_cors_origins_also_accept_a_json_list() -> None:
+    settings = Settings(_env_file=None, CORS_ORIGINS='["https://a.example"]')  # type: ignore[arg-type]
+    assert settings.CORS_ORIGINS == ["https://a.example"]
+
+
+@pytest.mark.parametrize(
+    "url", ["postgres://u:p@h/db", "postgresql://u:p@h/db", "postgresql+asyncpg://u:p@h/db"]
+)
+def test_database_urls_are_normalised_to_asyncpg(url: str) -> None:
+    settings = Settings(_env_file=None, DATABASE_URL=url)
+    assert settings.DATABASE_URL == "postgresql+asyncpg://u:p@h/db"
+
+
+def test_a_non_postgresql_database_url_is_refused() -> None:
+    with pytest.raises(ValidationError, match="DATABASE_URL must be a postgresql:// URL"):
+        Settings(_env_file=None, DATABASE_URL="sqlite:///app.db")
+
+
+def test_an_empty_database_url_means_unset() -> None:
+    assert Settings(_env_file=None, DATABASE_URL="  ").DATABASE_URL is None
+
+
+def test_the_configured_database_url_wins_over_the_embedded_one() -> None:
+    settings = Settings(_env_file=None, DATABASE_URL="postgresql://u:p@h/db")
+    assert resolve_database_url(settings) == "postgresql+asyncpg://u:p@h/db"
+
+
+def test_production_never_starts_the_embedded_database() -> None:
+    settings = production().model_copy(update={"DATABASE_URL": None})
+    with pytest.raises(RuntimeError, match="DATABASE_URL must be set in production"):
+        resolve_database_url(settings)

@@ -1,0 +1,166 @@
+"""Every error, from every layer, is one RFC 9457 problem+json envelope."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import pytest
+from fastapi import APIRouter, FastAPI, Query
+from httpx import AsyncClient
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+
+from {{ cookiecutter.package_name }}.core.errors import ConflictError, NotFoundError, RateLimitedError
+
+probe = APIRouter(prefix="/_probe")
+
+
+class Widget(BaseModel):
+    name: str = Field(min_length=1, max_length=10)
+    size: int
+
+
+@probe.post("/widgets", status_code=201)
+async def create_widget(widget: Widget) -> Widget:
+    return widget
+
+
+@probe.get("/widgets")
+async def list_widgets(limit: Annotated[int, Query(le=100)] = 20) -> list[Widget]:
+    return [Widget(name="w", size=limit)]
+
+
+@probe.get("/missing")
+async def get_missing() -> None:
+    raise NotFoundError("Widget 42 not found")
+
+
+@probe.get("/conflict")
+async def get_conflict() -> None:
+    raise ConflictError("A widget with this name exists", code="widget_name_taken")
+
+
+@probe.get("/throttled")
+async def get_throttled() -> None:
+    raise RateLimitedError("Too many attempts", retry_after_seconds=7)
+
+
+@probe.get("/crash")
+async def get_crash() -> None:
+    raise RuntimeError("password=hunter2 in SELECT * FROM users")
+
+
+@probe.get("/database-down")
+async def get_database_down() -> None:
+    raise OperationalError("SELECT secret FROM vault", {}, ConnectionRefusedError("10.0.0.5"))
+
+
+@pytest.fixture
+async def probe_client(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
+    app.include_router(probe)
+    yield client
+
+
+def assert_problem(response_json: dict[str, object], *, status: int, code: str) -> None:
+    assert response_json["status"] == status
+    assert response_json["code"] == code
+    assert response_json["type"] == f"urn:problem:{code}"
+    assert isinstance(response_json["title"], str)
+    assert isinstance(response_json["detail"], str)
+    assert isinstance(response_json["request_id"], str)
+
+
+async def test_unknown_route_is_a_404_problem(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert_problem(body, status=404, code="not_found")
+    assert body["instance"] == "/api/v1/nothing-here"
+    assert body["request_id"] == response.headers["x-request-id"]
+
+
+async def test_wrong_method_is_a_405_problem_that_keeps_allow(client: AsyncClient) -> None:
+    response = await client.delete("/health/live")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert_problem(response.json(), status=405, code="method_not_allowed")
+
+
+async def test_invalid_body_lists_each_field_error(probe_client: AsyncClient) -> None:
+    response = await probe_client.post("/_probe/widgets", json={"name": "", "size": "big"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert_problem(body, status=422, code="validation_error")
+    errors = {tuple(error["loc"]): error for error in body["errors"]}
+    assert set(errors) == {("body", "name"), ("body", "size")}
+    assert errors["body", "size"]["type"] == "int_parsing"
+    assert all(set(error) == {"loc", "message", "type"} for error in body["errors"])
+
+
+async def test_validation_errors_never_echo_the_input(probe_client: AsyncClient) -> None:
+    response = await probe_client.post(
+        "/_probe/widgets", json={"name": "s3cret-value-too-long", "size": 1}
+    )
+    assert response.status_code == 422
+    assert "s3cret" not in response.text
+
+
+async def test_invalid_query_parameter_is_a_422_problem(probe_client: AsyncClient) -> None:
+    response = await probe_client.get("/_probe/widgets", params={"limit": 101})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "limit"]
+
+
+async def test_malformed_json_is_a_422_problem(probe_client: AsyncClient) -> None:
+    response = await probe_client.post(
+        "/_probe/widgets", content=b'{"name": "a",', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert_problem(body, status=422, code="validation_error")
+    assert body["errors"][0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/_probe/missing", 404, "not_found"),
+        ("/_probe/conflict", 409, "widget_name_taken"),
+        ("/_probe/throttled", 429, "rate_limited"),
+    ],
+)
+async def test_app_errors_render_with_their_status_and_code(
+    probe_client: AsyncClient, path: str, status: int, code: str
+) -> None:
+    response = await probe_client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response.json(), status=status, code=code)
+
+
+async def test_rate_limited_error_carries_retry_after(probe_client: AsyncClient) -> None:
+    response = await probe_client.get("/_probe/throttled")
+    assert response.headers["retry-after"] == "7"
+
+
+async def test_unhandled_error_is_a_generic_500_without_details(
+    probe_client: AsyncClient,
+) -> None:
+    response = await probe_client.get("/_probe/crash")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert_problem(body, status=500, code="internal_error")
+    for leak in ("hunter2", "SELECT", "Traceback", "RuntimeError"):
+        assert leak not in response.text
+    assert body["request_id"] == response.headers["x-request-id"]
+
+
+async def test_database_failure_is_a_503_problem_without_sql(probe_client: AsyncClient) -> None:
+    response = await probe_client.get("/_probe/database-down")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert_problem(response.json(), status=503, code="database_unavailable")
+    assert "vault" not in response.text
+    assert "10.0.0.5" not in response.text

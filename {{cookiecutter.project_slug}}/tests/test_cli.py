@@ -1,0 +1,59 @@
+"""The command line: its commands exist, and `openapi` and `migrate` do their work."""
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
+
+from {{ cookiecutter.package_name }}.cli import build_parser, main
+from {{ cookiecutter.package_name }}.core import migrations
+from {{ cookiecutter.package_name }}.core.config import get_settings
+
+from tests.support import scratch_database
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> None:
+    get_settings.cache_clear()
+
+
+def test_serve_defaults_to_one_worker_on_port_8000() -> None:
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.workers) == ("0.0.0.0", 8000, 1)  # noqa: S104
+
+
+def test_dev_listens_on_loopback_by_default() -> None:
+    args = build_parser().parse_args(["dev", "--port", "9000"])
+    assert (args.host, args.port) == ("127.0.0.1", 9000)
+
+
+def test_an_unknown_command_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fly"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'fly'" in capsys.readouterr().err
+
+
+def test_openapi_writes_the_document(tmp_path: Path) -> None:
+    output = tmp_path / "openapi.json"
+    main(["openapi", "--output", str(output)])
+    document = json.loads(output.read_text())
+    assert "/health/ready" in document["paths"]
+
+
+@pytest.fixture
+async def empty_database(server_url: str, database_url: str) -> AsyncIterator[str]:
+    async with scratch_database(server_url, f"{make_url(database_url).database}_cli") as url:
+        yield url
+
+
+def test_migrate_brings_an_empty_database_to_head(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_database)
+    main(["migrate"])
+    # A second run has nothing to do and must not fail.
+    main(["migrate"])
+    migrations.check(empty_database)

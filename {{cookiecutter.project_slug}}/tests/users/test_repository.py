@@ -1,0 +1,103 @@
+"""The generic repository base, exercised through the users table on real PostgreSQL."""
+
+import uuid
+
+import pytest
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.core.errors import NotFoundError
+from {{ cookiecutter.package_name }}.users.models import User, UserRole
+from {{ cookiecutter.package_name }}.users.repository import UserRepository
+
+from tests.support import StatementCounter
+
+
+async def add_users(session: AsyncSession, count: int, *, prefix: str = "user") -> list[User]:
+    repository = UserRepository(session)
+    return [
+        await repository.create(
+            User(email=f"{prefix}{index}@example.com", hashed_password="x", full_name=f"U {index}")
+        )
+        for index in range(count)
+    ]
+
+
+class ActiveUserRepository(UserRepository):
+    """What a domain does to scope every read, e.g. to the current owner."""
+
+    def base_statement(self) -> Select[User]:
+        return super().base_statement().where(User.is_active.is_(True))
+
+
+async def test_create_flushes_and_applies_defaults(session: AsyncSession) -> None:
+    (user,) = await add_users(session, 1)
+    assert isinstance(user.id, uuid.UUID)
+    assert user.role is UserRole.USER
+    assert user.is_active is True
+    assert user.created_at is not None
+
+
+async def test_get_returns_the_row_and_get_or_none_misses_quietly(session: AsyncSession) -> None:
+    (user,) = await add_users(session, 1)
+    repository = UserRepository(session)
+    assert await repository.get(user.id) is user
+    assert await repository.get_or_none(uuid.uuid4()) is None
+
+
+async def test_get_of_a_missing_id_raises_not_found(session: AsyncSession) -> None:
+    missing = uuid.uuid4()
+    with pytest.raises(NotFoundError, match=f"User {missing} not found"):
+        await UserRepository(session).get(missing)
+
+
+async def test_paginate_counts_the_whole_filter_not_the_page(
+    session: AsyncSession, statements: StatementCounter
+) -> None:
+    await add_users(session, 7)
+    repository = UserRepository(session)
+    statements.reset()
+    statement = repository.base_statement().order_by(User.email)
+    page, total = await repository.paginate(statement, limit=3, offset=3)
+    assert total == 7
+    assert [user.email for user in page] == [f"user{index}@example.com" for index in (3, 4, 5)]
+    assert statements.count == 2
+    assert "count(*)" in statements.statements[0]
+
+
+async def test_paginate_past_the_end_is_empty_with_the_true_total(session: AsyncSession) -> None:
+    await add_users(session, 2)
+    repository = UserRepository(session)
+    page, total = await repository.paginate(repository.base_statement(), limit=10, offset=50)
+    assert list(page) == []
+    assert total == 2
+
+
+async def test_base_statement_scopes_every_read(session: AsyncSession) -> None:
+    active, inactive = await add_users(session, 2)
+    await UserRepository(session).update(inactive, {"is_active": False})
+    repository = ActiveUserRepository(session)
+    assert await repository.get_or_none(inactive.id) is None
+    page, total = await repository.paginate(repository.base_statement(), limit=10, offset=0)
+    assert [user.id for user in page] == [active.id]
+    assert total == 1
+
+
+async def test_update_writes_the_given_fields(session: AsyncSession) -> None:
+    (user,) = await add_users(session, 1)
+    await UserRepository(session).update(user, {"full_name": "Renamed", "role": UserRole.ADMIN})
+    await session.refresh(user)
+    assert (user.full_name, user.role) == ("Renamed", UserRole.ADMIN)
+
+
+async def test_delete_removes_the_row(session: AsyncSession) -> None:
+    (user,) = await add_users(session, 1)
+    repository = UserRepository(session)
+    await repository.delete(user)
+    assert await repository.get_or_none(user.id) is None
+
+
+async def test_email_lookup_ignores_case(session: AsyncSession) -> None:
+    await add_users(session, 1, prefix="Mixed.Case")
+    found = await UserRepository(session).get_by_email("mixed.case0@EXAMPLE.com")
+    assert found is not None
