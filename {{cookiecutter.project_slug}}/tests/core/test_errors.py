@@ -92,6 +92,7 @@ async def test_invalid_body_lists_each_field_error(probe_client: AsyncClient) ->
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert_problem(body, status=422, code="validation_error")
+    assert body["detail"] == "2 inputs are invalid; see `errors`."
     errors = {tuple(error["loc"]): error for error in body["errors"]}
     assert set(errors) == {("body", "name"), ("body", "size")}
     assert errors["body", "size"]["type"] == "int_parsing"

@@ -212,12 +212,12 @@ def _field_errors(raw_errors: Sequence[Any]) -> list[FieldError]:
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it only
     errors = _field_errors(exc.errors())
-    noun = "error" if len(errors) == 1 else "errors"
+    summary = "1 input is invalid" if len(errors) == 1 else f"{len(errors)} inputs are invalid"
     return problem_response(
         request,
         status=HTTPStatus.UNPROCESSABLE_ENTITY,
         code="validation_error",
-        detail=f"The request has {len(errors)} invalid {noun}; see `errors`.",
+        detail=f"{summary}; see `errors`.",
         errors=errors,
     )
 

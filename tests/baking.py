@@ -1,0 +1,61 @@
+"""Baking helpers shared by the template's tests."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+CONTEXT: dict[str, Any] = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+# Choice options: a list of values, the first being the default.
+OPTIONS: dict[str, list[str]] = {
+    name: values
+    for name, values in CONTEXT.items()
+    if isinstance(values, list) and not name.startswith("_")
+}
+OWNED_PATHS: dict[str, dict[str, list[str]]] = CONTEXT["_owned_paths"]
+
+
+def bake(output_dir: Path, **answers: str) -> Path:
+    """Generate a project without prompts; the checks are not run unless asked for."""
+    context = {"run_tests_after_generation": "no", **answers}
+    return Path(
+        cookiecutter(str(TEMPLATE), no_input=True, extra_context=context, output_dir=str(output_dir))
+    )
+
+
+def run_cookiecutter(
+    output_dir: Path, *answers: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Cookiecutter's command line, as a user runs it; answers are `key=value` strings."""
+    return subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(output_dir), str(TEMPLATE)]
+        + list(answers),
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=600,
+    )
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter for `version` (uv cannot see pyenv's non-global versions on its own)."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += [str(path) for path in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))]
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
