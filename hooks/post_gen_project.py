@@ -50,7 +50,7 @@ def run(command: list[str], project: Path) -> bool:
     say(f"$ {' '.join(command)}")
     # An environment that is active where cookiecutter runs is not the new project's.
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    return subprocess.run(command, cwd=project, env=env, check=False).returncode == 0  # noqa: S603
+    return subprocess.run(command, cwd=project, env=env, check=False).returncode == 0
 
 
 def check(project: Path) -> bool:

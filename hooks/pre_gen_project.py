@@ -38,7 +38,8 @@ def problems(answers: dict[str, str]) -> list[str]:
     if not SLUG.fullmatch(slug) or len(slug) > MAX_SLUG_LENGTH:
         found.append(
             f"project_slug {slug!r} is not allowed: use lowercase letters, digits and single "
-            f"hyphens, starting with a letter, at most {MAX_SLUG_LENGTH} characters (e.g. 'billing-api')."
+            f"hyphens, starting with a letter, at most {MAX_SLUG_LENGTH} characters "
+            "(e.g. 'billing-api')."
         )
     package = answers["package_name"]
     if not PACKAGE.fullmatch(package) or len(package) > MAX_PACKAGE_LENGTH:
@@ -61,9 +62,8 @@ def problems(answers: dict[str, str]) -> list[str]:
         )
     for option, allowed in CHOICES.items():
         if answers[option] not in allowed:
-            found.append(
-                f"{option} {answers[option]!r} is not an option; choose one of {', '.join(allowed)}."
-            )
+            choices = ", ".join(allowed)
+            found.append(f"{option} {answers[option]!r} is not an option; choose one of {choices}.")
     return found
 
 

@@ -25,7 +25,9 @@ def bake(output_dir: Path, **answers: str) -> Path:
     """Generate a project without prompts; the checks are not run unless asked for."""
     context = {"run_tests_after_generation": "no", **answers}
     return Path(
-        cookiecutter(str(TEMPLATE), no_input=True, extra_context=context, output_dir=str(output_dir))
+        cookiecutter(
+            str(TEMPLATE), no_input=True, extra_context=context, output_dir=str(output_dir)
+        )
     )
 
 
@@ -33,9 +35,9 @@ def run_cookiecutter(
     output_dir: Path, *answers: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Cookiecutter's command line, as a user runs it; answers are `key=value` strings."""
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(output_dir)]
     return subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(output_dir), str(TEMPLATE)]
-        + list(answers),
+        [*command, str(TEMPLATE), *answers],
         capture_output=True,
         text=True,
         check=False,
@@ -48,7 +50,9 @@ def find_python(version: str) -> str | None:
     """An interpreter for `version` (uv cannot see pyenv's non-global versions on its own)."""
     candidates = [shutil.which(f"python{version}")]
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += [str(path) for path in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))]
+    candidates += [
+        str(path) for path in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+    ]
     for candidate in filter(None, candidates):
         probe = subprocess.run(
             [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],

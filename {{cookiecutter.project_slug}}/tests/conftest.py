@@ -39,7 +39,8 @@ def server_url() -> str:
 async def database_url(server_url: str) -> AsyncIterator[str]:
     """A fresh database for this test worker, migrated to head, dropped at the end."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    async with scratch_database(server_url, f"{{ cookiecutter.package_name }}_test_{worker}") as url:
+    name = f"{{ cookiecutter.package_name }}_test_{worker}"
+    async with scratch_database(server_url, name) as url:
         engine = create_async_engine(url)
         async with engine.begin() as connection:
             await connection.run_sync(migrations.upgrade)

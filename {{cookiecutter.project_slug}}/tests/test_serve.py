@@ -43,9 +43,11 @@ async def test_serve_answers_logs_json_and_stops_on_sigterm(database_url: str) -
         "ENVIRONMENT": "test",
         "SECRET_KEY": TEST_SECRET_KEY,
     }
+    command = ["-m", "{{ cookiecutter.package_name }}", "serve", "--host", "127.0.0.1"]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "{{ cookiecutter.package_name }}", "serve", "--host", "127.0.0.1", "--port", str(port)),
+        *command,
+        *("--port", str(port)),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         env=environment,

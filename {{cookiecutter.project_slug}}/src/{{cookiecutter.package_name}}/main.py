@@ -8,9 +8,16 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
-from {{ cookiecutter.package_name }}.core.db import create_engine, create_sessionmaker, resolve_database_url
+from {{ cookiecutter.package_name }}.core.db import (
+    create_engine,
+    create_sessionmaker,
+    resolve_database_url,
+)
 from {{ cookiecutter.package_name }}.core.errors import register_error_handlers
-from {{ cookiecutter.package_name }}.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from {{ cookiecutter.package_name }}.core.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+)
 from {{ cookiecutter.package_name }}.core.openapi import install_openapi, operation_id
 from {{ cookiecutter.package_name }}.health.router import router as health_router
 

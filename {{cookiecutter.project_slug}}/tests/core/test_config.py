@@ -10,6 +10,13 @@ PRODUCTION_DB = "postgresql://app:pw@db.internal:5432/app"
 STRONG_SECRET = "k" * 48
 
 
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests describe the defaults: the developer's own environment must not leak in."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name, raising=False)
+
+
 def production(**overrides: object) -> Settings:
     values: dict[str, object] = {
         "ENVIRONMENT": "production",

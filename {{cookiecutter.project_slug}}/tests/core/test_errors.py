@@ -9,7 +9,11 @@ from httpx import AsyncClient
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 
-from {{ cookiecutter.package_name }}.core.errors import ConflictError, NotFoundError, RateLimitedError
+from {{ cookiecutter.package_name }}.core.errors import (
+    ConflictError,
+    NotFoundError,
+    RateLimitedError,
+)
 
 probe = APIRouter(prefix="/_probe")
 

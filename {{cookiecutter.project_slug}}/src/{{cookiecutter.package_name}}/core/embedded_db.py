@@ -14,13 +14,24 @@ if TYPE_CHECKING:
 
 
 def _ensure_runtime_dir() -> None:
-    # pgserver keeps its lock file in the XDG runtime directory and warns (RuntimeDirWarning) when
-    # XDG_RUNTIME_DIR is unset, as it is in containers and CI. Give it a private one instead.
-    if os.environ.get("XDG_RUNTIME_DIR"):
+    # pgserver keeps its lock file in the XDG runtime directory, and platformdirs warns
+    # (RuntimeDirWarning) when XDG_RUNTIME_DIR is unset, as in containers and CI, or is not a
+    # private directory. Give it a private one of ours in those cases.
+    current = os.environ.get("XDG_RUNTIME_DIR")
+    if current and _is_private_dir(Path(current)):
         return
     runtime_dir = Path(tempfile.gettempdir()) / f"keel-runtime-{os.getuid()}"
     runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    runtime_dir.chmod(0o700)
     os.environ["XDG_RUNTIME_DIR"] = str(runtime_dir)
+
+
+def _is_private_dir(path: Path) -> bool:
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    return path.is_dir() and status.st_uid == os.getuid() and (status.st_mode & 0o777) == 0o700
 
 
 def embedded_server(

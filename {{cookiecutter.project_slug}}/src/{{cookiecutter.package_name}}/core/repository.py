@@ -3,7 +3,11 @@ repository; services call these methods and never build SQL themselves."""
 
 import uuid
 from collections.abc import Mapping, Sequence
+{% if cookiecutter.python_version == "3.11" -%}
 from typing import ClassVar, Generic, TypeVar
+{%- else -%}
+from typing import ClassVar
+{%- endif %}
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,10 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from {{ cookiecutter.package_name }}.core.errors import NotFoundError
 from {{ cookiecutter.package_name }}.core.models import Entity
 
+{% if cookiecutter.python_version == "3.11" -%}
 ModelT = TypeVar("ModelT", bound=Entity)
 
 
 class Repository(Generic[ModelT]):
+{%- else %}
+class Repository[ModelT: Entity]:
+{%- endif %}
     model: type[ModelT]
     # Used in "<noun> not found" messages; subclasses set a readable one.
     noun: ClassVar[str] = "Resource"

@@ -2,7 +2,10 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.errors import DATABASE_UNAVAILABLE_ERRORS, DatabaseUnavailableError
+from {{ cookiecutter.package_name }}.core.errors import (
+    DATABASE_UNAVAILABLE_ERRORS,
+    DatabaseUnavailableError,
+)
 from {{ cookiecutter.package_name }}.health.repository import HealthRepository
 
 

@@ -1,0 +1,91 @@
+"""Generated files pass the linters their ecosystems use, for every variant that changes them:
+ruff on the Python (including the longest allowed names), hadolint on the Dockerfile,
+the JSON schemas and zizmor on workflows and compose."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.baking import OPTIONS, TEMPLATE, bake
+
+LONGEST_PACKAGE = "a_package_name_of_32_characters_"[:31] + "x"
+LONGEST_SLUG = "a-project-slug-of-forty-characters-long"[:39] + "x"
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    assert found is not None, f"{name} is a dev dependency of the template; run `uv sync`"
+    return found
+
+
+def run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [{"python_version": version} for version in OPTIONS["python_version"]]
+    + [
+        {"project_slug": LONGEST_SLUG, "package_name": LONGEST_PACKAGE},
+        {"project_name": "Zebra Zoo", "package_name": "zz"},
+    ],
+    ids=lambda answers: "-".join(answers.values()),
+)
+def test_generated_python_is_ruff_clean(tmp_path: Path, answers: dict[str, str]) -> None:
+    assert len(LONGEST_PACKAGE) == 32 and len(LONGEST_SLUG) == 40
+    project = bake(tmp_path, **answers)
+    # The project's own ruff configuration applies (ruff reads its pyproject.toml).
+    lint = run(tool("ruff"), "check", "--no-cache", ".", cwd=project)
+    assert lint.returncode == 0, lint.stdout
+    formatting = run(tool("ruff"), "format", "--no-cache", "--check", "--diff", ".", cwd=project)
+    assert formatting.returncode == 0, formatting.stdout
+
+
+def test_the_dockerfile_passes_hadolint(tmp_path: Path) -> None:
+    project = bake(tmp_path, use_docker="yes")
+    result = run(tool("hadolint"), "--failure-threshold", "style", "Dockerfile", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_compose_file_matches_the_compose_spec(tmp_path: Path) -> None:
+    project = bake(tmp_path, use_docker="yes")
+    result = run(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.compose-spec",
+        "compose.yaml",
+        cwd=project,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("version", OPTIONS["python_version"])
+def test_the_generated_workflow_is_valid_and_zizmor_clean(tmp_path: Path, version: str) -> None:
+    project = bake(tmp_path, ci="github", python_version=version)
+    workflow = ".github/workflows/ci.yml"
+    schema = run(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.github-workflows",
+        workflow,
+        cwd=project,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    audit = run(tool("zizmor"), "--offline", workflow, cwd=project)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+def test_the_templates_own_workflow_is_valid_and_zizmor_clean() -> None:
+    workflow = ".github/workflows/ci.yml"
+    schema = run(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.github-workflows",
+        workflow,
+        cwd=TEMPLATE,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    audit = run(tool("zizmor"), "--offline", workflow, cwd=TEMPLATE)
+    assert audit.returncode == 0, audit.stdout + audit.stderr
