@@ -1,6 +1,16 @@
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Baked projects run pytest themselves, and every pytest run prunes all but the three newest
+    # directories under the shared default temp root, which includes this run's while it is still
+    # baking. A base directory of our own is out of their reach (pytest empties it at each start).
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        config.option.basetemp = str(Path(tempfile.gettempdir()) / "keel-template-tests")
 
 
 @pytest.fixture

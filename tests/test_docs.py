@@ -1,0 +1,138 @@
+"""The documentation site holds together: mkdocs.yml's nav and the files under docs/ agree, and
+no relative link in the docs (or in the README) points at a file that does not exist."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+MKDOCS_FILE = ROOT / "mkdocs.yml"
+DOCS = ROOT / "docs"
+README = ROOT / "README.md"
+
+# [text](target), ![alt](target) and [text](<target> "title").
+INLINE_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+# [label]: target
+REFERENCE_LINK = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?", re.MULTILINE)
+# Code shows links as text; they are not links.
+FENCED_CODE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1", re.MULTILINE | re.DOTALL)
+INLINE_CODE = re.compile(r"`+[^`\n]*`+")
+# http:, https:, mailto: and any other scheme: not checked here.
+HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def load_config() -> dict[str, Any]:
+    # safe_load: the config must stay plain YAML (no !!python/name tags) to be checked here.
+    config = yaml.safe_load(MKDOCS_FILE.read_text(encoding="utf-8"))
+    assert isinstance(config, dict), "mkdocs.yml is not a mapping"
+    return config
+
+
+def nav_entries(nav: object) -> Iterator[str]:
+    """Every page path in a nav, at any depth; external links are left out."""
+    if isinstance(nav, str):
+        if not HAS_SCHEME.match(nav):
+            yield nav
+    elif isinstance(nav, list):
+        for item in nav:
+            yield from nav_entries(item)
+    elif isinstance(nav, dict):
+        for value in nav.values():
+            yield from nav_entries(value)
+
+
+def nav_pages() -> list[str]:
+    return list(nav_entries(load_config().get("nav", [])))
+
+
+def relative_links(markdown: str) -> list[str]:
+    """The link targets in `markdown` that point at a file, without any #anchor or ?query."""
+    prose = INLINE_CODE.sub("", FENCED_CODE.sub("", markdown))
+    targets = INLINE_LINK.findall(prose) + REFERENCE_LINK.findall(prose)
+    links = []
+    for target in targets:
+        if not target or HAS_SCHEME.match(target):
+            continue
+        path = unquote(re.split(r"[#?]", target, maxsplit=1)[0])
+        if path:  # an empty path is an anchor in the same page
+            links.append(path)
+    return links
+
+
+def markdown_files() -> list[Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+def test_mkdocs_config_names_the_site_and_its_docs_dir() -> None:
+    config = load_config()
+    assert config.get("site_name") == "Keel"
+    assert config.get("docs_dir", "docs") == DOCS.name
+    assert config.get("strict") is True
+    assert nav_pages(), "mkdocs.yml has no nav"
+
+
+def test_every_page_in_the_nav_exists() -> None:
+    missing = [page for page in nav_pages() if not (DOCS / page).is_file()]
+    assert not missing, f"in mkdocs.yml's nav but not under docs/: {missing}"
+
+
+def test_every_page_is_in_the_nav_once() -> None:
+    pages = nav_pages()
+    repeated = sorted({page for page in pages if pages.count(page) > 1})
+    assert not repeated, f"listed more than once in mkdocs.yml's nav: {repeated}"
+
+
+def test_every_markdown_file_under_docs_is_in_the_nav() -> None:
+    listed = set(nav_pages())
+    files = {path.relative_to(DOCS).as_posix() for path in markdown_files()}
+    assert files, "docs/ holds no markdown files"
+    missing = sorted(files - listed)
+    assert not missing, f"under docs/ but missing from mkdocs.yml's nav: {missing}"
+
+
+@pytest.mark.parametrize("page", markdown_files(), ids=lambda path: path.relative_to(DOCS).as_posix())
+def test_links_in_a_docs_page_point_to_files_inside_docs(page: Path) -> None:
+    broken = []
+    for link in relative_links(page.read_text(encoding="utf-8")):
+        if link.startswith("/"):
+            broken.append(f"{link} (absolute; use a path relative to the page)")
+            continue
+        target = (page.parent / link).resolve()
+        if not target.is_relative_to(DOCS):
+            # MkDocs only builds what is under docs/; name other repository files as code.
+            broken.append(f"{link} (outside docs/)")
+        elif not target.is_file():
+            broken.append(f"{link} (no such file)")
+    assert not broken, f"{page.relative_to(ROOT)}: {broken}"
+
+
+def test_links_in_the_readme_point_to_existing_files() -> None:
+    if not README.exists():
+        pytest.skip("the template has no README.md yet")
+    broken = [
+        link
+        for link in relative_links(README.read_text(encoding="utf-8"))
+        if not (ROOT / link.lstrip("/")).resolve().exists()
+    ]
+    assert not broken, f"README.md links to files that do not exist: {broken}"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("[a](options.md) and ![b](img/x.png)", ["options.md", "img/x.png"]),
+        ("[a](architecture.md#errors) [b](#local) [c](?q=1)", ["architecture.md"]),
+        ("[a](https://example.com/x.md) <https://example.com> [m](mailto:a@b.c)", []),
+        ('[a](<decisions/README.md> "Decisions")', ["decisions/README.md"]),
+        ("[label]: getting-started.md\n", ["getting-started.md"]),
+        ("`[not](a-link.md)`\n```\n[not](a-link.md)\n```\n", []),
+        ("[a](my%20page.md)", ["my page.md"]),
+    ],
+)
+def test_relative_links_are_found_and_others_ignored(markdown: str, expected: list[str]) -> None:
+    assert relative_links(markdown) == expected
