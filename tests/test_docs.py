@@ -2,6 +2,8 @@
 no relative link in the docs (or in the README) points at a file that does not exist."""
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,7 +97,9 @@ def test_every_markdown_file_under_docs_is_in_the_nav() -> None:
     assert not missing, f"under docs/ but missing from mkdocs.yml's nav: {missing}"
 
 
-@pytest.mark.parametrize("page", markdown_files(), ids=lambda path: path.relative_to(DOCS).as_posix())
+@pytest.mark.parametrize(
+    "page", markdown_files(), ids=lambda path: path.relative_to(DOCS).as_posix()
+)
 def test_links_in_a_docs_page_point_to_files_inside_docs(page: Path) -> None:
     broken = []
     for link in relative_links(page.read_text(encoding="utf-8")):
@@ -136,3 +140,15 @@ def test_links_in_the_readme_point_to_existing_files() -> None:
 )
 def test_relative_links_are_found_and_others_ignored(markdown: str, expected: list[str]) -> None:
     assert relative_links(markdown) == expected
+
+
+def test_the_site_builds_in_strict_mode(tmp_path: Path) -> None:
+    # MkDocs' own strict build also checks anchors, which the tests above do not.
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 # (python_version, other answers): each Python once, the other option values spread across them.
 REPRESENTATIVE_BAKES = [
     ("3.11", {}),
-    ("3.12", {"use_docker": "no", "ci": "none", "license": "Proprietary"}),
+    # A package name that is not the slug with underscores: the build must still find it.
+    ("3.12", {"use_docker": "no", "ci": "none", "license": "Proprietary", "package_name": "svc"}),
     ("3.13", {"license": "Apache-2.0", "project_name": "Billing API"}),
 ]
 

@@ -9,6 +9,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["local", "test", "production"]
+# The only algorithms a token may be signed with; one is chosen, and nothing else is accepted.
+JwtAlgorithm = Literal["HS256", "RS256", "ES256"]
 
 # Shipped so `make dev` works out of the box; production refuses to start with it.
 DEFAULT_SECRET_KEY = "change-me-local-development-secret-key-not-for-production"  # noqa: S105
@@ -26,6 +28,19 @@ class Settings(BaseSettings):
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=14, ge=1, le=365)
+    JWT_ALGORITHM: JwtAlgorithm = "HS256"
+    # PEM files for RS256/ES256; HS256 signs with SECRET_KEY.
+    JWT_PRIVATE_KEY_FILE: str | None = None
+    JWT_PUBLIC_KEY_FILE: str | None = None
+    JWT_ISSUER: str = "{{ cookiecutter.project_slug }}"
+    JWT_AUDIENCE: str = "{{ cookiecutter.project_slug }}-api"
+    JWT_LEEWAY_SECONDS: int = Field(default=10, ge=0, le=300)
+
+    # "<count>/<period>" in the `limits` notation, e.g. "5/minute" or "100/hour".
+    LOGIN_RATE_LIMIT_PER_ACCOUNT: str = "5/minute"
+    LOGIN_RATE_LIMIT_PER_CLIENT: str = "20/minute"
+    REGISTER_RATE_LIMIT_PER_CLIENT: str = "10/hour"
+    REFRESH_RATE_LIMIT_PER_CLIENT: str = "60/minute"
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     MAX_REQUEST_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
@@ -80,6 +95,17 @@ class Settings(BaseSettings):
         if self.DATABASE_URL is None:
             raise ValueError(
                 "DATABASE_URL is not set; production never starts the embedded database"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _require_key_files_for_asymmetric_jwt(self) -> Self:
+        if self.JWT_ALGORITHM != "HS256" and not (
+            self.JWT_PRIVATE_KEY_FILE and self.JWT_PUBLIC_KEY_FILE
+        ):
+            raise ValueError(
+                f"JWT_ALGORITHM is {self.JWT_ALGORITHM}; set JWT_PRIVATE_KEY_FILE and "
+                "JWT_PUBLIC_KEY_FILE to PEM files"
             )
         return self
 
