@@ -25,8 +25,10 @@ from {{ cookiecutter.package_name }}.core import migrations
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import get_sessionmaker, resolve_database_url
 from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.users.models import User, UserRole
 
-from tests.support import StatementCounter, make_settings, scratch_database
+from tests.factories import create_user
+from tests.support import StatementCounter, TokenPairJson, login, make_settings, scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +127,23 @@ def statements(connection: AsyncConnection) -> Iterator[StatementCounter]:
     event.listen(sync_connection, "before_cursor_execute", before_cursor_execute)
     yield counter
     event.remove(sync_connection, "before_cursor_execute", before_cursor_execute)
+
+
+@pytest.fixture
+async def user(session: AsyncSession) -> User:
+    return await create_user(session, email="member@example.com", full_name="Member")
+
+
+@pytest.fixture
+async def admin(session: AsyncSession) -> User:
+    return await create_user(session, email="admin@example.com", role=UserRole.ADMIN)
+
+
+@pytest.fixture
+async def user_tokens(client: AsyncClient, user: User) -> TokenPairJson:
+    return await login(client, user.email)
+
+
+@pytest.fixture
+async def admin_tokens(client: AsyncClient, admin: User) -> TokenPairJson:
+    return await login(client, admin.email)

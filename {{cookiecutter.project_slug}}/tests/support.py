@@ -1,13 +1,21 @@
 """Helpers shared by test modules (fixtures live in conftest.py)."""
 
+import base64
 import contextlib
+import hashlib
+import hmac
+import json
 import re
 from collections.abc import AsyncIterator
+from typing import TypedDict
 
+from httpx import AsyncClient
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from {{ cookiecutter.package_name }}.core.config import Settings
+
+from tests.factories import DEFAULT_PASSWORD
 
 # Transaction control the fixtures themselves issue; not counted as the code's statements.
 _TRANSACTION_CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
@@ -57,3 +65,38 @@ async def scratch_database(server_url: str, name: str) -> AsyncIterator[str]:
             await connection.execute(drop)
     finally:
         await admin.dispose()
+
+
+def forge_token(payload: dict[str, object], *, key: bytes | None, alg: str = "HS256") -> str:
+    """A JWT built by hand, the way an attacker would: HS256 over `key`, or unsigned."""
+
+    def encode(part: bytes) -> str:
+        return base64.urlsafe_b64encode(part).rstrip(b"=").decode()
+
+    header = encode(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    body = encode(json.dumps(payload, default=str).encode())
+    signing_input = f"{header}.{body}"
+    if key is None:
+        return f"{signing_input}."
+    signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{encode(signature)}"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class TokenPairJson(TypedDict):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+
+
+async def login(client: AsyncClient, email: str, password: str = DEFAULT_PASSWORD) -> TokenPairJson:
+    response = await client.post(
+        "/api/v1/auth/login", data={"username": email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    tokens: TokenPairJson = response.json()
+    return tokens

@@ -1,7 +1,9 @@
 """The command line: its commands exist, and `openapi` and `migrate` do their work."""
 
+import io
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,16 @@ from tests.support import scratch_database
 @pytest.fixture(autouse=True)
 def fresh_settings() -> None:
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def restored_logging() -> Iterator[None]:
+    """Commands configure logging for the whole process; undo it for the tests that follow."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_serve_defaults_to_one_worker_on_port_8000() -> None:
@@ -57,3 +69,27 @@ def test_migrate_brings_an_empty_database_to_head(
     # A second run has nothing to do and must not fail.
     main(["migrate"])
     migrations.check(empty_database)
+
+
+def create_admin(email: str, password: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{password}\n"))
+    main(["create-admin", "--email", email, "--full-name", "Root", "--password-stdin"])
+
+
+def test_create_admin_creates_an_admin_once(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_database)
+    main(["migrate"])
+    create_admin("root@example.com", "a long admin secret", monkeypatch)
+    assert capsys.readouterr().out.endswith("Created admin root@example.com\n")
+    with pytest.raises(SystemExit, match="create-admin: This email cannot be registered"):
+        create_admin("ROOT@example.com", "another long secret", monkeypatch)
+
+
+def test_create_admin_refuses_a_weak_password(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    with pytest.raises(SystemExit, match="create-admin: password: String should have at least 8"):
+        create_admin("root@example.com", "short", monkeypatch)

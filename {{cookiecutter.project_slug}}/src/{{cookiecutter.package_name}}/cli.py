@@ -1,9 +1,11 @@
-"""`python -m {{ cookiecutter.package_name }} <command>`: run, migrate and inspect the service.
+"""Run, migrate, administer and inspect the service: `python -m {{ cookiecutter.package_name }} <command>`.
 
 Settings come from the environment (and `.env`); flags only choose how to serve.
 """
 
 import argparse
+import asyncio
+import getpass
 import json
 import os
 import sys
@@ -11,11 +13,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core import migrations
 from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.core.db import resolve_database_url
+from {{ cookiecutter.package_name }}.core.db import (
+    create_engine,
+    create_sessionmaker,
+    resolve_database_url,
+    unit_of_work,
+)
+from {{ cookiecutter.package_name }}.core.errors import AppError
 from {{ cookiecutter.package_name }}.core.logging import configure_logging, logging_config
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.users import service as user_service
+from {{ cookiecutter.package_name }}.users.models import UserRole
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.main:create_app"
 PACKAGE_DIR = Path(__file__).parent
@@ -61,9 +74,31 @@ def _migrate(args: argparse.Namespace) -> None:
     migrations.upgrade(resolve_database_url(settings), args.revision)
 
 
-def _openapi(args: argparse.Namespace) -> None:
-    from {{ cookiecutter.package_name }}.main import create_app  # noqa: PLC0415 - keeps other commands light
+def _create_admin(args: argparse.Namespace) -> None:
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
+    try:
+        data = UserCreate(email=args.email, password=password, full_name=args.full_name)
+    except ValidationError as exc:
+        problems = "; ".join(f"{error['loc'][0]}: {error['msg']}" for error in exc.errors())
+        raise SystemExit(f"create-admin: {problems}") from None
 
+    async def create() -> None:
+        settings = get_settings()
+        engine = create_engine(settings, resolve_database_url(settings))
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as session:
+                await user_service.register(session, data=data, role=UserRole.ADMIN)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(create())
+    except AppError as exc:
+        raise SystemExit(f"create-admin: {exc.message}") from None
+    sys.stdout.write(f"Created admin {data.email}\n")
+
+
+def _openapi(args: argparse.Namespace) -> None:
     document = json.dumps(create_app().openapi(), indent=2, sort_keys=True) + "\n"
     if args.output is None:
         sys.stdout.write(document)
@@ -90,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(handler=_migrate)
+
+    admin = commands.add_parser("create-admin", help="create an account with the admin role")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--full-name", required=True)
+    admin.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting for it",
+    )
+    admin.set_defaults(handler=_create_admin)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument("--output", "-o", help="write to this file instead of stdout")

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from {{ cookiecutter.package_name }}.api import api_router
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.db import (
     create_engine,
@@ -19,6 +20,8 @@ from {{ cookiecutter.package_name }}.core.middleware import (
     RequestContextMiddleware,
 )
 from {{ cookiecutter.package_name }}.core.openapi import install_openapi, operation_id
+from {{ cookiecutter.package_name }}.core.rate_limit import create_rate_limiter
+from {{ cookiecutter.package_name }}.core.security import TokenCodec
 from {{ cookiecutter.package_name }}.health.router import router as health_router
 
 logger = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings, resolve_database_url(settings))
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.rate_limiter = create_rate_limiter(settings)
     logger.info("started", extra={"environment": settings.ENVIRONMENT})
     try:
         yield
@@ -49,10 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
+    app.state.tokens = TokenCodec(settings)
 
     register_error_handlers(app)
     install_openapi(app)
     app.include_router(health_router)
+    app.include_router(api_router)
 
     # Added last = runs first: the request context wraps everything, including CORS answers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_REQUEST_BODY_BYTES)

@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     LOGIN_RATE_LIMIT_PER_ACCOUNT: str = "5/minute"
     LOGIN_RATE_LIMIT_PER_CLIENT: str = "20/minute"
     REGISTER_RATE_LIMIT_PER_CLIENT: str = "10/hour"
+    REGISTER_RATE_LIMIT_PER_ACCOUNT: str = "3/hour"
     REFRESH_RATE_LIMIT_PER_CLIENT: str = "60/minute"
+    REFRESH_RATE_LIMIT_PER_ACCOUNT: str = "30/minute"
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     MAX_REQUEST_BODY_BYTES: int = Field(default=1_048_576, ge=1024)

@@ -6,6 +6,7 @@ becomes an error response instead of a success the client was told about but the
 """
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.errors import AppError
 
 
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
@@ -51,15 +53,31 @@ def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
 SessionMaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
-async def get_session(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
-    """One session per request: commit when the route succeeded, roll back when it raised."""
+@asynccontextmanager
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session whose work is committed at the end, or rolled back if anything raised
+    (unless the error `keeps_changes`). The only place in the service that commits."""
     async with sessionmaker() as session:
         try:
             yield session
+        except AppError as error:
+            if error.keeps_changes:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
         except BaseException:
             await session.rollback()
             raise
         await session.commit()
+
+
+async def get_session(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request."""
+    async with unit_of_work(sessionmaker) as session:
+        yield session
 
 
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]

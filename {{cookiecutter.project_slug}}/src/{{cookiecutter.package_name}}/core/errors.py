@@ -27,6 +27,9 @@ class AppError(Exception):
 
     status_code: ClassVar[int] = HTTPStatus.INTERNAL_SERVER_ERROR
     code: ClassVar[str] = "internal_error"
+    # Most errors undo the request's writes. An error that must leave a record (a revoked
+    # token family, say) sets this, and the transaction is committed before it is reported.
+    keeps_changes: ClassVar[bool] = False
 
     def __init__(
         self,

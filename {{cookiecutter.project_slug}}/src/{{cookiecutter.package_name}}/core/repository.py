@@ -2,7 +2,7 @@
 repository; services call these methods and never build SQL themselves."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 {% if cookiecutter.python_version == "3.11" -%}
 from typing import ClassVar, Generic, TypeVar
 {%- else -%}
@@ -10,22 +10,29 @@ from typing import ClassVar
 {%- endif %}
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.errors import NotFoundError
+from {{ cookiecutter.package_name }}.core.errors import ConflictError, NotFoundError
 from {{ cookiecutter.package_name }}.core.models import Entity
 
-{% if cookiecutter.python_version == "3.11" -%}
+# Unique constraint name -> the error a duplicate becomes, e.g. {"uq_users_email": EmailTaken}.
+ConflictMap = dict[str, Callable[[], ConflictError]]
+{%- if cookiecutter.python_version == "3.11" %}
 ModelT = TypeVar("ModelT", bound=Entity)
+{%- endif %}
 
 
+{% if cookiecutter.python_version == "3.11" -%}
 class Repository(Generic[ModelT]):
-{%- else %}
+{%- else -%}
 class Repository[ModelT: Entity]:
 {%- endif %}
     model: type[ModelT]
     # Used in "<noun> not found" messages; subclasses set a readable one.
     noun: ClassVar[str] = "Resource"
+    # Unique constraints a create may hit, each with the error to raise instead.
+    unique_conflicts: ClassVar[ConflictMap] = {}
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -54,8 +61,22 @@ class Repository[ModelT: Entity]:
         return page.scalars().all(), total
 
     async def create(self, entity: ModelT) -> ModelT:
-        self.session.add(entity)
-        await self.session.flush()
+        """Insert `entity`. A duplicate of a `unique_conflicts` key becomes that ConflictError:
+        the INSERT runs in a savepoint, so the failure leaves the transaction usable, and the
+        database decides, so two concurrent requests cannot both pass a check-then-insert."""
+        if not self.unique_conflicts:
+            self.session.add(entity)
+            await self.session.flush()
+            return entity
+        try:
+            async with self.session.begin_nested():
+                self.session.add(entity)
+                await self.session.flush()
+        except IntegrityError as exc:
+            conflict = self.unique_conflicts.get(_constraint_name(exc) or "")
+            if conflict is None:
+                raise
+            raise conflict() from exc
         return entity
 
     async def update(self, entity: ModelT, values: Mapping[str, object]) -> ModelT:
@@ -67,3 +88,10 @@ class Repository[ModelT: Entity]:
     async def delete(self, entity: ModelT) -> None:
         await self.session.delete(entity)
         await self.session.flush()
+
+
+def _constraint_name(error: IntegrityError) -> str | None:
+    # asyncpg reports the violated constraint on the driver exception SQLAlchemy wraps.
+    driver_error = getattr(error.orig, "__cause__", None)
+    name = getattr(driver_error, "constraint_name", None)
+    return name if isinstance(name, str) else None

@@ -1,0 +1,121 @@
+"""Who is calling: the bearer token, the user it belongs to, and the role checks.
+
+Every protected route depends on `CurrentUser` (401 without a valid access token) or
+`AdminUser` (403 for an authenticated non-admin).
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+
+from {{ cookiecutter.package_name }}.auth import service as auth_service
+from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
+from {{ cookiecutter.package_name }}.core.db import DbSession
+from {{ cookiecutter.package_name }}.core.errors import AuthenticationError, PermissionDeniedError
+from {{ cookiecutter.package_name }}.core.rate_limit import Limiter, client_address
+from {{ cookiecutter.package_name }}.core.security import TokenClaims, TokenCodec
+from {{ cookiecutter.package_name }}.users.models import User, UserRole
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate
+
+# auto_error=False: a missing token becomes our 401 problem, not FastAPI's own error body.
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
+
+
+def get_token_codec(request: Request) -> TokenCodec:
+    codec: TokenCodec = request.app.state.tokens
+    return codec
+
+
+Tokens = Annotated[TokenCodec, Depends(get_token_codec)]
+
+
+def get_access_claims(
+    token: Annotated[str | None, Depends(_bearer)], tokens: Tokens
+) -> TokenClaims:
+    if token is None:
+        raise AuthenticationError("Authentication required", code="not_authenticated")
+    return tokens.verify(token, expected_type="access")
+
+
+AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
+
+
+async def get_current_user(claims: AccessClaims, session: DbSession) -> User:
+    return await auth_service.authenticate(session, claims=claims)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_admin(user: CurrentUser) -> User:
+    if user.role != UserRole.ADMIN:
+        raise PermissionDeniedError("This action needs the admin role")
+    return user
+
+
+AdminUser = Annotated[User, Depends(require_admin)]
+
+
+class LoginForm(OAuth2PasswordRequestForm):
+    """The OAuth2 password form (so /docs can "Authorize"): `username` is the email."""
+
+    def __init__(
+        self,
+        username: Annotated[str, Form(max_length=320)],
+        password: Annotated[str, Form(max_length=128)],
+    ) -> None:
+        super().__init__(username=username, password=password)
+
+
+async def throttled_login_form(
+    form: Annotated[LoginForm, Depends()], request: Request, limiter: Limiter, settings: SettingsDep
+) -> LoginForm:
+    """The login form, once the caller and the account are within their attempt budgets."""
+    await limiter.hit(
+        settings.LOGIN_RATE_LIMIT_PER_CLIENT, scope="login:client", key=client_address(request)
+    )
+    await limiter.hit(
+        settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, scope="login:account", key=form.username.lower()
+    )
+    return form
+
+
+ThrottledLoginForm = Annotated[LoginForm, Depends(throttled_login_form)]
+
+
+async def throttled_registration(
+    data: UserCreate, request: Request, limiter: Limiter, settings: SettingsDep
+) -> UserCreate:
+    await limiter.hit(
+        settings.REGISTER_RATE_LIMIT_PER_CLIENT,
+        scope="register:client",
+        key=client_address(request),
+    )
+    await limiter.hit(
+        settings.REGISTER_RATE_LIMIT_PER_ACCOUNT, scope="register:account", key=data.email.lower()
+    )
+    return data
+
+
+ThrottledRegistration = Annotated[UserCreate, Depends(throttled_registration)]
+
+
+async def throttled_refresh_request(
+    data: RefreshRequest, request: Request, limiter: Limiter, tokens: Tokens, settings: SettingsDep
+) -> RefreshRequest:
+    await limiter.hit(
+        settings.REFRESH_RATE_LIMIT_PER_CLIENT, scope="refresh:client", key=client_address(request)
+    )
+    # The subject is read before the signature is checked: a forged one only moves the
+    # attempt to another account's budget, and the per-client budget still applies.
+    subject = tokens.unverified_subject(data.refresh_token)
+    if subject is not None:
+        await limiter.hit(
+            settings.REFRESH_RATE_LIMIT_PER_ACCOUNT, scope="refresh:account", key=subject
+        )
+    return data
+
+
+ThrottledRefreshRequest = Annotated[RefreshRequest, Depends(throttled_refresh_request)]

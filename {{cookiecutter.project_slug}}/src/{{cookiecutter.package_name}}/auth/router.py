@@ -1,0 +1,59 @@
+from fastapi import APIRouter, Response, status
+
+from {{ cookiecutter.package_name }}.auth import service as auth_service
+from {{ cookiecutter.package_name }}.auth.dependencies import (
+    ThrottledLoginForm,
+    ThrottledRefreshRequest,
+    ThrottledRegistration,
+    Tokens,
+)
+from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, TokenPair
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
+from {{ cookiecutter.package_name }}.core.db import DbSession
+from {{ cookiecutter.package_name }}.core.openapi import problem_responses
+from {{ cookiecutter.package_name }}.users import service as user_service
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.schemas import UserRead
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=problem_responses(409, 422, 429),
+)
+async def register(data: ThrottledRegistration, session: DbSession, response: Response) -> User:
+    """Create an account with an email, a password and a full name."""
+    user = await user_service.register(session, data=data)
+    response.headers["Location"] = "/api/v1/users/me"
+    return user
+
+
+@router.post("/login", responses=problem_responses(401, 422, 429))
+async def login(
+    form: ThrottledLoginForm, session: DbSession, tokens: Tokens, settings: SettingsDep
+) -> TokenPair:
+    """Exchange an email (as `username`) and password for an access and a refresh token."""
+    return await auth_service.login(
+        session, email=form.username, password=form.password, tokens=tokens, settings=settings
+    )
+
+
+@router.post("/refresh", responses=problem_responses(401, 422, 429))
+async def refresh_tokens(
+    data: ThrottledRefreshRequest, session: DbSession, tokens: Tokens, settings: SettingsDep
+) -> TokenPair:
+    """Exchange a refresh token for a new pair; the old refresh token stops working."""
+    return await auth_service.refresh(
+        session, refresh_token=data.refresh_token, tokens=tokens, settings=settings
+    )
+
+
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422)
+)
+async def logout(data: RefreshRequest, session: DbSession, tokens: Tokens) -> None:
+    """End the session the refresh token belongs to."""
+    await auth_service.logout(session, refresh_token=data.refresh_token, tokens=tokens)

@@ -1,0 +1,47 @@
+"""Password hashing through the passlib API (installed from `libpass`, its maintained fork).
+This is the only module that knows the hashing library; replacing it means changing this file.
+
+New hashes are argon2id. bcrypt hashes (from an older system, say) still verify, and are
+replaced by argon2id on the next successful login, as is any hash made with weaker parameters.
+Hashing takes tens of milliseconds of CPU on purpose, so it runs in a worker thread rather than
+blocking the event loop.
+"""
+
+import asyncio
+from functools import cache
+
+from passlib.context import CryptContext
+
+# Plenty for a passphrase, and a bound on the work an attacker can ask the server to do.
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+
+# OWASP's baseline for argon2id: 19 MiB of memory, 2 passes, 1 lane.
+_context = CryptContext(
+    schemes=["argon2", "bcrypt"],
+    deprecated=["bcrypt"],
+    argon2__type="ID",
+    argon2__memory_cost=19_456,
+    argon2__time_cost=2,
+    argon2__parallelism=1,
+)
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_context.hash, password)
+
+
+async def verify_password(password: str, hashed: str) -> tuple[bool, str | None]:
+    """Whether `password` matches, and a replacement hash when the stored one is outdated."""
+    verified, replacement = await asyncio.to_thread(_context.verify_and_update, password, hashed)
+    return bool(verified), replacement
+
+
+async def verify_against_dummy(password: str) -> None:
+    """Spend the time a real verification takes, so an unknown email answers no faster."""
+    await asyncio.to_thread(_context.verify, password, _dummy_hash())
+
+
+@cache
+def _dummy_hash() -> str:
+    return _context.hash("not a password of any account")

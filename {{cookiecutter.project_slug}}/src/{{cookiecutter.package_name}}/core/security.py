@@ -1,0 +1,137 @@
+"""JSON Web Tokens. This is the only module that imports the JWT library (python-jose), so
+replacing it (with PyJWT or joserfc, say) means rewriting this file and nothing else.
+
+Every token carries `sub`, `exp`, `iat`, `nbf`, `jti`, `iss`, `aud`, the session it belongs to
+(`sid`) and its type (`typ`), so a refresh token is never accepted where an access token is
+expected. Only the one configured algorithm is accepted, whatever a token's header says.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from jose import ExpiredSignatureError, JWTError, jwt
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.errors import AuthenticationError
+
+TokenType = Literal["access", "refresh"]
+_REQUIRED_CLAIMS = ("sub", "exp", "iat", "nbf", "jti", "iss", "aud", "sid", "typ")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    subject: uuid.UUID
+    token_id: uuid.UUID
+    session_id: uuid.UUID
+    token_type: TokenType
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    claims: TokenClaims
+
+
+class TokenCodec:
+    """Signs and verifies tokens with the keys and rules from the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.algorithm = settings.JWT_ALGORITHM
+        self.issuer = settings.JWT_ISSUER
+        self.audience = settings.JWT_AUDIENCE
+        self.leeway_seconds = settings.JWT_LEEWAY_SECONDS
+        if self.algorithm == "HS256":
+            self._signing_key = self._verifying_key = settings.SECRET_KEY.get_secret_value()
+        else:
+            # The settings refuse an asymmetric algorithm without both files.
+            self._signing_key = _read_key(settings.JWT_PRIVATE_KEY_FILE)
+            self._verifying_key = _read_key(settings.JWT_PUBLIC_KEY_FILE)
+
+    def issue(
+        self,
+        *,
+        subject: uuid.UUID,
+        session_id: uuid.UUID,
+        token_type: TokenType,
+        lifetime: timedelta,
+        token_id: uuid.UUID | None = None,
+    ) -> IssuedToken:
+        now = datetime.now(UTC).replace(microsecond=0)
+        claims = TokenClaims(
+            subject=subject,
+            token_id=token_id or uuid.uuid4(),
+            session_id=session_id,
+            token_type=token_type,
+            expires_at=now + lifetime,
+        )
+        payload = {
+            "sub": str(claims.subject),
+            "exp": claims.expires_at,
+            "iat": now,
+            "nbf": now,
+            "jti": str(claims.token_id),
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sid": str(claims.session_id),
+            "typ": token_type,
+        }
+        token = jwt.encode(payload, self._signing_key, algorithm=self.algorithm)
+        return IssuedToken(token=token, claims=claims)
+
+    def verify(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+        """The token's claims, or `AuthenticationError` for anything short of a valid token."""
+        try:
+            header = jwt.get_unverified_header(token)
+            # Redundant with `algorithms=` below, and kept so the rule is visible here.
+            if header.get("alg") != self.algorithm:
+                raise _invalid()
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                self._verifying_key,
+                algorithms=[self.algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"leeway": self.leeway_seconds}
+                | {f"require_{claim}": True for claim in ("exp", "iat", "nbf", "jti", "sub")},
+            )
+        except ExpiredSignatureError as exc:
+            raise AuthenticationError("The token has expired", code="token_expired") from exc
+        except JWTError as exc:
+            raise _invalid() from exc
+        if any(claim not in payload for claim in _REQUIRED_CLAIMS):
+            raise _invalid()
+        if payload["typ"] != expected_type:
+            raise _invalid()
+        try:
+            return TokenClaims(
+                subject=uuid.UUID(payload["sub"]),
+                token_id=uuid.UUID(payload["jti"]),
+                session_id=uuid.UUID(payload["sid"]),
+                token_type=expected_type,
+                expires_at=datetime.fromtimestamp(payload["exp"], tz=UTC),
+            )
+        except (TypeError, ValueError) as exc:
+            raise _invalid() from exc
+
+    def unverified_subject(self, token: str) -> str | None:
+        """The `sub` claim read WITHOUT checking the signature: for keying rate limits only."""
+        try:
+            subject = jwt.get_unverified_claims(token).get("sub")
+        except JWTError:
+            return None
+        return subject if isinstance(subject, str) else None
+
+
+def _invalid() -> AuthenticationError:
+    # One message for every failure: a caller learns nothing about which check failed.
+    return AuthenticationError("The token is invalid", code="invalid_token")
+
+
+def _read_key(path: str | None) -> str:
+    if path is None:
+        raise ValueError("a key file is required for asymmetric JWT algorithms")
+    return Path(path).read_text(encoding="utf-8")

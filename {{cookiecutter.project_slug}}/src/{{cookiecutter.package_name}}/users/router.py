@@ -1,0 +1,66 @@
+from fastapi import APIRouter, status
+
+from {{ cookiecutter.package_name }}.auth.dependencies import AccessClaims, AdminUser, CurrentUser
+from {{ cookiecutter.package_name }}.core.db import DbSession
+from {{ cookiecutter.package_name }}.core.openapi import problem_responses
+from {{ cookiecutter.package_name }}.core.pagination import Page, Pagination
+from {{ cookiecutter.package_name }}.users import service as user_service
+from {{ cookiecutter.package_name }}.users.dependencies import UserById
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.schemas import UserRead, UserUpdate, UserUpdateMe
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/me", response_model=UserRead, responses=problem_responses(401))
+async def get_me(user: CurrentUser) -> User:
+    """The account of the caller."""
+    return user
+
+
+@router.patch("/me", response_model=UserRead, responses=problem_responses(401, 422))
+async def update_me(
+    data: UserUpdateMe, user: CurrentUser, claims: AccessClaims, session: DbSession
+) -> User:
+    """Change one's name or password (a new password ends every other session)."""
+    return await user_service.update_me(
+        session, user=user, data=data, current_session_id=claims.session_id
+    )
+
+
+@router.get("", responses=problem_responses(401, 403, 422))
+async def list_users(admin: AdminUser, page: Pagination, session: DbSession) -> Page[UserRead]:
+    """Every account, oldest first (admins only)."""
+    users, total = await user_service.list_users(session, page=page)
+    return Page(
+        items=[UserRead.model_validate(user) for user in users],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/{user_id}", response_model=UserRead, responses=problem_responses(401, 403, 404, 422))
+async def get_user(admin: AdminUser, user: UserById) -> User:
+    """One account (admins only)."""
+    return user
+
+
+@router.patch(
+    "/{user_id}", response_model=UserRead, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def update_user(
+    data: UserUpdate, admin: AdminUser, user: UserById, session: DbSession
+) -> User:
+    """Change an account's name, role or active flag (admins only)."""
+    return await user_service.update_user(session, actor=admin, user=user, data=data)
+
+
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def delete_user(admin: AdminUser, user: UserById, session: DbSession) -> None:
+    """Delete an account and end its sessions (admins only)."""
+    await user_service.delete_user(session, actor=admin, user=user)

@@ -1,0 +1,56 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+from {{ cookiecutter.package_name }}.core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from {{ cookiecutter.package_name }}.users.models import UserRole
+
+Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(max_length=320)
+    password: Password
+    full_name: FullName
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: UserRole
+    is_active: bool
+    created_at: datetime
+
+
+class UserUpdateMe(BaseModel):
+    """What a user may change about themselves; a new password needs the current one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: FullName | None = None
+    password: Password | None = None
+    current_password: str | None = Field(default=None, max_length=MAX_PASSWORD_LENGTH)
+
+    @model_validator(mode="after")
+    def _new_password_needs_the_current_one(self) -> Self:
+        if self.password is not None and self.current_password is None:
+            raise ValueError("current_password is required to set a new password")
+        return self
+
+
+class UserUpdate(BaseModel):
+    """What an admin may change about any user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: FullName | None = None
+    role: UserRole | None = None
+    is_active: bool | None = None

@@ -1,0 +1,279 @@
+"""The auth endpoints end to end: register, log in, rotate, reuse, log out, throttle."""
+
+import json
+import logging
+from collections.abc import Iterator
+from io import StringIO
+
+import bcrypt
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, RequestIdFilter
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.repository import UserRepository
+
+from tests.factories import DEFAULT_PASSWORD, create_user
+from tests.support import TokenPairJson, bearer, login
+
+REGISTER = "/api/v1/auth/register"
+LOGIN = "/api/v1/auth/login"
+REFRESH = "/api/v1/auth/refresh"
+LOGOUT = "/api/v1/auth/logout"
+
+
+def registration(**overrides: str) -> dict[str, str]:
+    body = {"email": "new@example.com", "password": "a long enough secret", "full_name": "New"}
+    body.update(overrides)
+    return body
+
+
+async def test_register_creates_an_account(client: AsyncClient) -> None:
+    response = await client.post(REGISTER, json=registration())
+    assert response.status_code == 201
+    assert response.headers["location"] == "/api/v1/users/me"
+    body = response.json()
+    assert set(body) == {"id", "email", "full_name", "role", "is_active", "created_at"}
+    assert (body["email"], body["role"], body["is_active"]) == ("new@example.com", "user", True)
+
+
+async def test_registering_a_taken_email_in_any_case_is_a_409(
+    client: AsyncClient, user: User
+) -> None:
+    response = await client.post(REGISTER, json=registration(email=user.email.upper()))
+    assert response.status_code == 409
+    assert response.json()["code"] == "email_taken"
+    assert user.email not in response.text
+
+
+async def test_the_transaction_survives_a_duplicate_email(
+    client: AsyncClient, session: AsyncSession, user: User
+) -> None:
+    # The conflicting INSERT ran in a savepoint: the request's transaction is still usable,
+    # and the earlier account is intact.
+    await client.post(REGISTER, json=registration(email=user.email))
+    assert await UserRepository(session).get_by_email(user.email) is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (registration(password="short"), "password"),
+        (registration(password="x" * 129), "password"),
+        (registration(email="not-an-email"), "email"),
+        (registration(full_name="   "), "full_name"),
+        ({**registration(), "role": "admin"}, "role"),
+    ],
+)
+async def test_invalid_registrations_are_422_naming_the_field(
+    client: AsyncClient, body: dict[str, str], field: str
+) -> None:
+    response = await client.post(REGISTER, json=body)
+    assert response.status_code == 422
+    assert [error["loc"][-1] for error in response.json()["errors"]] == [field]
+
+
+async def test_login_returns_a_token_pair(client: AsyncClient, user: User) -> None:
+    tokens = await login(client, user.email)
+    assert set(tokens) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert tokens["token_type"] == "bearer"
+    assert tokens["expires_in"] == 15 * 60
+    me = await client.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))
+    assert me.json()["email"] == user.email
+
+
+async def test_login_ignores_the_case_of_the_email(client: AsyncClient, user: User) -> None:
+    await login(client, user.email.upper())
+
+
+@pytest.mark.parametrize("case", ["wrong password", "unknown email", "inactive account"])
+async def test_every_failed_login_gets_the_same_answer(
+    client: AsyncClient, session: AsyncSession, case: str
+) -> None:
+    await create_user(session, email="known@example.com")
+    await create_user(session, email="asleep@example.com", is_active=False)
+    email, password = {
+        "wrong password": ("known@example.com", "not the password"),
+        "unknown email": ("nobody@example.com", DEFAULT_PASSWORD),
+        "inactive account": ("asleep@example.com", DEFAULT_PASSWORD),
+    }[case]
+    response = await client.post(LOGIN, data={"username": email, "password": password})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    body = response.json()
+    assert (body["code"], body["detail"]) == ("invalid_credentials", "Incorrect email or password")
+
+
+async def test_login_upgrades_an_old_bcrypt_hash(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    legacy = bcrypt.hashpw(DEFAULT_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+    user = await create_user(session, email="legacy@example.com", hashed_password=legacy)
+    await login(client, user.email)
+    await session.refresh(user)
+    assert user.hashed_password.startswith("$argon2id$")
+
+
+async def test_refresh_rotates_and_the_old_token_stops_working(
+    client: AsyncClient, user_tokens: TokenPairJson
+) -> None:
+    rotated = await client.post(REFRESH, json={"refresh_token": user_tokens["refresh_token"]})
+    assert rotated.status_code == 200
+    new_tokens = rotated.json()
+    assert new_tokens["refresh_token"] != user_tokens["refresh_token"]
+    me = await client.get("/api/v1/users/me", headers=bearer(new_tokens["access_token"]))
+    assert me.status_code == 200
+
+
+async def test_reusing_a_refresh_token_ends_the_whole_session(
+    client: AsyncClient, user_tokens: TokenPairJson
+) -> None:
+    first = await client.post(REFRESH, json={"refresh_token": user_tokens["refresh_token"]})
+    successor = first.json()["refresh_token"]
+    reused = await client.post(REFRESH, json={"refresh_token": user_tokens["refresh_token"]})
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "refresh_token_reused"
+    # The revocation was committed although the request failed: the thief's successor token
+    # and the legitimate one are both dead.
+    after = await client.post(REFRESH, json={"refresh_token": successor})
+    assert after.status_code == 401
+    assert after.json()["code"] == "session_revoked"
+
+
+async def test_reuse_does_not_end_the_users_other_sessions(client: AsyncClient, user: User) -> None:
+    laptop = await login(client, user.email)
+    phone = await login(client, user.email)
+    await client.post(REFRESH, json={"refresh_token": laptop["refresh_token"]})
+    await client.post(REFRESH, json={"refresh_token": laptop["refresh_token"]})
+    still = await client.post(REFRESH, json={"refresh_token": phone["refresh_token"]})
+    assert still.status_code == 200
+
+
+async def test_an_access_token_cannot_refresh(
+    client: AsyncClient, user_tokens: TokenPairJson
+) -> None:
+    response = await client.post(REFRESH, json={"refresh_token": user_tokens["access_token"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
+
+
+async def test_a_refresh_token_cannot_authenticate_a_request(
+    client: AsyncClient, user_tokens: TokenPairJson
+) -> None:
+    response = await client.get("/api/v1/users/me", headers=bearer(user_tokens["refresh_token"]))
+    assert response.status_code == 401
+
+
+async def test_logout_ends_the_session_and_can_be_repeated(
+    client: AsyncClient, user_tokens: TokenPairJson
+) -> None:
+    body = {"refresh_token": user_tokens["refresh_token"]}
+    assert (await client.post(LOGOUT, json=body)).status_code == 204
+    assert (await client.post(LOGOUT, json=body)).status_code == 204
+    response = await client.post(REFRESH, json=body)
+    assert response.status_code == 401
+    assert response.json()["code"] == "session_revoked"
+
+
+async def test_logout_with_a_forged_token_is_a_401(client: AsyncClient) -> None:
+    response = await client.post(LOGOUT, json={"refresh_token": "forged"})
+    assert response.status_code == 401
+
+
+async def test_a_missing_token_is_a_401_problem(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/users/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.fixture
+def tight_limits(app: FastAPI) -> None:
+    app.state.settings = app.state.settings.model_copy(
+        update={
+            "LOGIN_RATE_LIMIT_PER_ACCOUNT": "2/minute",
+            "LOGIN_RATE_LIMIT_PER_CLIENT": "3/minute",
+            "REGISTER_RATE_LIMIT_PER_CLIENT": "2/minute",
+            "REFRESH_RATE_LIMIT_PER_CLIENT": "2/minute",
+        }
+    )
+
+
+@pytest.mark.usefixtures("tight_limits")
+async def test_login_is_throttled_per_account(client: AsyncClient, user: User) -> None:
+    attempt = {"username": user.email, "password": "guess"}
+    statuses = [(await client.post(LOGIN, data=attempt)).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+    # Even the right password waits: the budget is per account, not per failure.
+    response = await client.post(LOGIN, data={"username": user.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert int(response.headers["retry-after"]) >= 1
+
+
+@pytest.mark.usefixtures("tight_limits")
+async def test_login_is_throttled_per_client(client: AsyncClient) -> None:
+    statuses = [
+        (
+            await client.post(LOGIN, data={"username": f"u{n}@example.com", "password": "x"})
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+
+
+@pytest.mark.usefixtures("tight_limits")
+async def test_register_is_throttled_per_client(client: AsyncClient) -> None:
+    statuses = [
+        (await client.post(REGISTER, json=registration(email=f"r{n}@example.com"))).status_code
+        for n in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+
+
+@pytest.mark.usefixtures("tight_limits")
+async def test_refresh_is_throttled_per_client(client: AsyncClient) -> None:
+    statuses = [
+        (await client.post(REFRESH, json={"refresh_token": "forged"})).status_code for _ in range(3)
+    ]
+    assert statuses == [401, 401, 429]
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[StringIO]:
+    stream = StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+async def test_passwords_hashes_and_tokens_never_reach_responses_or_logs(
+    client: AsyncClient, captured_logs: StringIO
+) -> None:
+    password = "recognisable-Pa55word-7731"
+    registered = await client.post(REGISTER, json=registration(password=password))
+    tokens = await login(client, "new@example.com", password)
+    refreshed = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    reused = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    me = await client.get("/api/v1/users/me", headers=bearer(refreshed.json()["access_token"]))
+    responses = [registered.text, refreshed.text, reused.text, me.text]
+    logs = captured_logs.getvalue()
+    assert logs, "nothing was logged: the check below would prove nothing"
+    for text in [*responses, logs]:
+        assert password not in text
+        assert "$argon2" not in text
+        assert "hashed_password" not in text
+    for token in (tokens["access_token"], tokens["refresh_token"]):
+        assert token not in logs
+    # The reuse was logged, with who and which session, but without the token.
+    reuse = [json.loads(line) for line in logs.splitlines() if "reused" in line]
+    assert reuse[0]["user_id"]
