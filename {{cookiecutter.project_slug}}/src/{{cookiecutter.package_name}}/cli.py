@@ -1,4 +1,6 @@
-"""Run, migrate, administer and inspect the service: `python -m {{ cookiecutter.package_name }} <command>`.
+"""Run, migrate, administer and inspect the service:
+
+    python -m {{ cookiecutter.package_name }} <command>
 
 Settings come from the environment (and `.env`); flags only choose how to serve.
 """
