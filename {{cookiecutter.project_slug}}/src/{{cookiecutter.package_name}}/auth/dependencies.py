@@ -4,12 +4,14 @@ Every protected route depends on `CurrentUser` (401 without a valid access token
 `AdminUser` (403 for an authenticated non-admin).
 """
 
+import uuid
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 from {{ cookiecutter.package_name }}.auth import service as auth_service
+from {{ cookiecutter.package_name }}.auth.repository import SessionSummary
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import DbSession
@@ -56,6 +58,17 @@ def require_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(require_admin)]
+
+
+async def get_own_session(
+    session_id: uuid.UUID, user: CurrentUser, session: DbSession
+) -> SessionSummary:
+    """The pattern for owned resources: the path's ID is looked up among the caller's own, and
+    anything else (someone else's, or nothing) is the same 404."""
+    return await auth_service.get_own_session(session, user_id=user.id, session_id=session_id)
+
+
+OwnSession = Annotated[SessionSummary, Depends(get_own_session)]
 
 
 class LoginForm(OAuth2PasswordRequestForm):

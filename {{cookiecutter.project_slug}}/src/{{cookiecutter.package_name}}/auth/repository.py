@@ -1,10 +1,21 @@
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.repository import Repository
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """A login session: the family of refresh tokens that share one `family_id`."""
+
+    id: uuid.UUID
+    started_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
 
 
 class RefreshTokenRepository(Repository[RefreshToken]):
@@ -36,3 +47,37 @@ class RefreshTokenRepository(Repository[RefreshToken]):
         if except_family_id is not None:
             statement = statement.where(RefreshToken.family_id != except_family_id)
         await self.session.execute(statement)
+
+    async def list_sessions(self, user_id: uuid.UUID, *, now: datetime) -> list[SessionSummary]:
+        """The user's sessions that are neither revoked nor expired, most recently used first."""
+        rows = await self.session.execute(
+            self._sessions_statement(user_id, now=now).order_by(
+                func.max(RefreshToken.created_at).desc(), RefreshToken.family_id
+            )
+        )
+        return [SessionSummary(*row) for row in rows]
+
+    async def get_session(
+        self, user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime
+    ) -> SessionSummary | None:
+        """One live session, looked up *within the user's own*: another user's ID finds nothing."""
+        statement = self._sessions_statement(user_id, now=now).where(
+            RefreshToken.family_id == session_id
+        )
+        row = (await self.session.execute(statement)).one_or_none()
+        return SessionSummary(*row) if row is not None else None
+
+    def _sessions_statement(
+        self, user_id: uuid.UUID, *, now: datetime
+    ) -> Select[uuid.UUID, datetime, datetime, datetime]:
+        return (
+            select(
+                RefreshToken.family_id,
+                func.min(RefreshToken.created_at),
+                func.max(RefreshToken.created_at),
+                func.max(RefreshToken.expires_at),
+            )
+            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+            .group_by(RefreshToken.family_id)
+            .having(func.max(RefreshToken.expires_at) > now)
+        )

@@ -2,12 +2,15 @@ from fastapi import APIRouter, Response, status
 
 from {{ cookiecutter.package_name }}.auth import service as auth_service
 from {{ cookiecutter.package_name }}.auth.dependencies import (
+    AccessClaims,
+    CurrentUser,
+    OwnSession,
     ThrottledLoginForm,
     ThrottledRefreshRequest,
     ThrottledRegistration,
     Tokens,
 )
-from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, TokenPair
+from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, SessionRead, TokenPair
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import DbSession
 from {{ cookiecutter.package_name }}.core.openapi import problem_responses
@@ -57,3 +60,23 @@ async def refresh_tokens(
 async def logout(data: RefreshRequest, session: DbSession, tokens: Tokens) -> None:
     """End the session the refresh token belongs to."""
     await auth_service.logout(session, refresh_token=data.refresh_token, tokens=tokens)
+
+
+@router.get("/sessions", responses=problem_responses(401))
+async def list_sessions(
+    user: CurrentUser, claims: AccessClaims, session: DbSession
+) -> list[SessionRead]:
+    """The caller's active sessions (one per login), most recently used first."""
+    return await auth_service.list_sessions(
+        session, user_id=user.id, current_session_id=claims.session_id
+    )
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404, 422),
+)
+async def end_session(own_session: OwnSession, session: DbSession) -> None:
+    """End one of the caller's sessions, e.g. on a lost device."""
+    await auth_service.end_session(session, session_id=own_session.id)

@@ -1,3 +1,5 @@
+import uuid
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,3 +16,11 @@ class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class SessionRead(BaseModel):
+    id: uuid.UUID
+    started_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool = Field(description="Whether this is the session of the calling token.")

@@ -16,11 +16,11 @@ from {{ cookiecutter.package_name }}.auth.errors import (
     RefreshTokenReusedError,
 )
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
-from {{ cookiecutter.package_name }}.auth.repository import RefreshTokenRepository
-from {{ cookiecutter.package_name }}.auth.schemas import TokenPair
+from {{ cookiecutter.package_name }}.auth.repository import RefreshTokenRepository, SessionSummary
+from {{ cookiecutter.package_name }}.auth.schemas import SessionRead, TokenPair
 from {{ cookiecutter.package_name }}.core import passwords
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.errors import AuthenticationError
+from {{ cookiecutter.package_name }}.core.errors import AuthenticationError, NotFoundError
 from {{ cookiecutter.package_name }}.core.security import TokenClaims, TokenCodec
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
@@ -77,6 +77,39 @@ async def logout(session: AsyncSession, *, refresh_token: str, tokens: TokenCode
     """End the session the refresh token belongs to (repeating it is harmless)."""
     claims = tokens.verify(refresh_token, expected_type="refresh")
     await RefreshTokenRepository(session).revoke_family(claims.session_id, at=datetime.now(UTC))
+
+
+async def list_sessions(
+    session: AsyncSession, *, user_id: uuid.UUID, current_session_id: uuid.UUID
+) -> list[SessionRead]:
+    summaries = await RefreshTokenRepository(session).list_sessions(user_id, now=datetime.now(UTC))
+    return [
+        SessionRead(
+            id=summary.id,
+            started_at=summary.started_at,
+            last_used_at=summary.last_used_at,
+            expires_at=summary.expires_at,
+            current=summary.id == current_session_id,
+        )
+        for summary in summaries
+    ]
+
+
+async def get_own_session(
+    session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID
+) -> SessionSummary:
+    """A live session of this user. Another user's session is "not found", exactly like one
+    that never existed, so IDs cannot be probed."""
+    summary = await RefreshTokenRepository(session).get_session(
+        user_id, session_id, now=datetime.now(UTC)
+    )
+    if summary is None:
+        raise NotFoundError(f"Session {session_id} not found")
+    return summary
+
+
+async def end_session(session: AsyncSession, *, session_id: uuid.UUID) -> None:
+    await RefreshTokenRepository(session).revoke_family(session_id, at=datetime.now(UTC))
 
 
 async def revoke_sessions(
