@@ -23,6 +23,7 @@ RESERVED_PACKAGES = frozenset(sys.stdlib_module_names) | {
     "sqlalchemy", "starlette", "tests", "uvicorn",
 }  # fmt: skip
 CHOICES = {
+    "include_example_domain": ("yes", "no"),
     "use_docker": ("yes", "no"),
     "ci": ("github", "none"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),

@@ -16,7 +16,7 @@ from tests.baking import CONTEXT, OPTIONS, OWNED_PATHS, bake
 
 UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#|cookiecutter\.")
 # Options whose values change which files exist or what they contain.
-MATRIX_OPTIONS = ("python_version", "use_docker", "ci", "license")
+MATRIX_OPTIONS = ("python_version", "include_example_domain", "use_docker", "ci", "license")
 
 
 def project_files(project: Path) -> list[Path]:
@@ -32,9 +32,11 @@ def assert_rendered(project: Path) -> None:
 
 
 def assert_owned_paths(project: Path, answers: dict[str, str]) -> None:
+    package = next(path.name for path in (project / "src").iterdir())
     for option, by_value in OWNED_PATHS.items():
         for value, paths in by_value.items():
-            for relative in paths:
+            for template_path in paths:
+                relative = template_path.replace("{{ cookiecutter.package_name }}", package)
                 exists = (project / relative).exists()
                 if answers[option] == value:
                     assert exists, f"{relative} missing with {option}={value}"
@@ -96,7 +98,7 @@ def test_all_combinations_render_without_leftovers(tmp_path: Path) -> None:
         project = bake(tmp_path / str(index), **answers)
         assert_rendered(project)
         assert_owned_paths(project, answers_with(**answers))
-    assert len(combinations) == 3 * 2 * 2 * 4
+    assert len(combinations) == 3 * 2 * 2 * 2 * 4
 
 
 def test_names_are_derived_from_the_project_name(tmp_path: Path) -> None:

@@ -3,6 +3,10 @@
 from fastapi import APIRouter
 
 from {{ cookiecutter.package_name }}.auth.router import router as auth_router
+{%- if cookiecutter.include_example_domain == "yes" %}
+from {{ cookiecutter.package_name }}.projects.router import router as projects_router
+from {{ cookiecutter.package_name }}.tasks.router import router as tasks_router
+{%- endif %}
 from {{ cookiecutter.package_name }}.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -10,3 +14,7 @@ API_PREFIX = "/api/v1"
 api_router = APIRouter(prefix=API_PREFIX)
 api_router.include_router(auth_router)
 api_router.include_router(users_router)
+{%- if cookiecutter.include_example_domain == "yes" %}
+api_router.include_router(projects_router)
+api_router.include_router(tasks_router)
+{%- endif %}

@@ -27,6 +27,9 @@ from {{ cookiecutter.package_name }}.core.db import (
 )
 from {{ cookiecutter.package_name }}.core.errors import AppError
 from {{ cookiecutter.package_name }}.core.logging import configure_logging, logging_config
+{%- if cookiecutter.include_example_domain == "yes" %}
+from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
+{%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import UserRole
@@ -100,6 +103,23 @@ def _create_admin(args: argparse.Namespace) -> None:
     sys.stdout.write(f"Created admin {data.email}\n")
 
 
+{%- if cookiecutter.include_example_domain == "yes" %}
+
+
+def _purge_idempotency_keys(_args: argparse.Namespace) -> None:
+    async def purge() -> int:
+        settings = get_settings()
+        engine = create_engine(settings, resolve_database_url(settings))
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as session:
+                return await idempotency_service.purge_expired(session)
+        finally:
+            await engine.dispose()
+
+    sys.stdout.write(f"Deleted {asyncio.run(purge())} expired idempotency keys\n")
+{%- endif %}
+
+
 def _openapi(args: argparse.Namespace) -> None:
     document = json.dumps(create_app().openapi(), indent=2, sort_keys=True) + "\n"
     if args.output is None:
@@ -137,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from standard input instead of prompting for it",
     )
     admin.set_defaults(handler=_create_admin)
+
+{%- if cookiecutter.include_example_domain == "yes" %}
+
+    purge = commands.add_parser(
+        "purge-idempotency-keys", help="delete stored Idempotency-Key responses past their TTL"
+    )
+    purge.set_defaults(handler=_purge_idempotency_keys)
+{%- endif %}
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument("--output", "-o", help="write to this file instead of stdout")

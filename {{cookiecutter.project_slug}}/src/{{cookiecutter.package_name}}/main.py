@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }}.api import api_router
+from {{ cookiecutter.package_name }}.core import passwords
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.db import (
     create_engine,
@@ -34,6 +35,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.rate_limiter = create_rate_limiter(settings)
+    await passwords.prepare()
     logger.info("started", extra={"environment": settings.ENVIRONMENT})
     try:
         yield

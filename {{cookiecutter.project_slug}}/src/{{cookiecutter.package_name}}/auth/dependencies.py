@@ -121,13 +121,16 @@ async def throttled_refresh_request(
     await limiter.hit(
         settings.REFRESH_RATE_LIMIT_PER_CLIENT, scope="refresh:client", key=client_address(request)
     )
-    # The subject is read before the signature is checked: a forged one only moves the
-    # attempt to another account's budget, and the per-client budget still applies.
-    subject = tokens.unverified_subject(data.refresh_token)
-    if subject is not None:
-        await limiter.hit(
-            settings.REFRESH_RATE_LIMIT_PER_ACCOUNT, scope="refresh:account", key=subject
-        )
+    # Only a genuine token counts against its account: a forged one naming someone else's ID
+    # must not use up their budget. Invalid tokens are refused by the route (401), and have
+    # already counted against the caller's per-client budget.
+    try:
+        claims = tokens.verify(data.refresh_token, expected_type="refresh")
+    except AuthenticationError:
+        return data
+    await limiter.hit(
+        settings.REFRESH_RATE_LIMIT_PER_ACCOUNT, scope="refresh:account", key=str(claims.subject)
+    )
     return data
 
 

@@ -1,6 +1,9 @@
 """Typed settings, read once from the environment (and `.env`)."""
 
 import json
+{%- if cookiecutter.include_example_domain == "yes" %}
+from datetime import timedelta
+{%- endif %}
 from functools import lru_cache
 from typing import Annotated, Literal, Self
 
@@ -43,6 +46,13 @@ class Settings(BaseSettings):
     REGISTER_RATE_LIMIT_PER_ACCOUNT: str = "3/hour"
     REFRESH_RATE_LIMIT_PER_CLIENT: str = "60/minute"
     REFRESH_RATE_LIMIT_PER_ACCOUNT: str = "30/minute"
+{%- if cookiecutter.include_example_domain == "yes" %}
+
+    # How long a stored Idempotency-Key response is replayed before the key can be reused.
+    IDEMPOTENCY_KEY_TTL_HOURS: int = Field(default=24, ge=1, le=24 * 30)
+    # Refuse PATCH and DELETE without If-Match (428) instead of letting the last write win.
+    REQUIRE_IF_MATCH: bool = False
+{%- endif %}
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     MAX_REQUEST_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
@@ -114,6 +124,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.ENVIRONMENT == "production"
+{%- if cookiecutter.include_example_domain == "yes" %}
+
+    @property
+    def idempotency_key_ttl(self) -> timedelta:
+        return timedelta(hours=self.IDEMPOTENCY_KEY_TTL_HOURS)
+{%- endif %}
 
 
 @lru_cache

@@ -106,6 +106,18 @@ class FieldError(BaseModel):
     type: str
 
 
+class ValidationFailedError(AppError):
+    """Well-formed input that is still wrong, such as an ID naming nothing the caller may use:
+    reported exactly like a validation error, with the fields at fault."""
+
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "validation_error"
+
+    def __init__(self, message: str, *, errors: Sequence[FieldError]) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
+
+
 class Problem(BaseModel):
     """Every error response body (RFC 9457) plus a stable `code` and the `request_id`."""
 
@@ -167,7 +179,12 @@ async def handle_app_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.warning("request failed: %s", exc.error_code, extra={"error_code": exc.error_code})
     return problem_response(
-        request, status=exc.status, code=exc.error_code, detail=exc.message, headers=exc.headers
+        request,
+        status=exc.status,
+        code=exc.error_code,
+        detail=exc.message,
+        errors=exc.errors if isinstance(exc, ValidationFailedError) else None,
+        headers=exc.headers,
     )
 
 

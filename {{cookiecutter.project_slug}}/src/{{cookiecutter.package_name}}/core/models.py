@@ -18,6 +18,10 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Values the database computes (created_at, updated_at) come back with the INSERT or UPDATE
+    # (RETURNING), so they can be read afterwards without another query. Models that set their
+    # own __mapper_args__ repeat this.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - read by SQLAlchemy, never changed
 
 
 class Entity(Base):

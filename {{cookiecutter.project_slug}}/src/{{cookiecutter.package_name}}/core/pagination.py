@@ -1,15 +1,15 @@
-"""Offset pagination: a capped `limit` (over the cap is a 422, never silently clipped) and a
-`total` counted over the whole filter by the repository."""
+"""List parameters: a capped `limit` (over the cap is a 422, never silently clipped), an
+`offset`, and no parameter the route does not know. The `total` of a page is counted over the
+whole filter by the repository."""
 
-from dataclasses import dataclass
 {% if cookiecutter.python_version == "3.11" -%}
 from typing import Annotated, Generic, TypeVar
 {%- else -%}
 from typing import Annotated
 {%- endif %}
 
-from fastapi import Depends, Query
-from pydantic import BaseModel
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -19,20 +19,28 @@ ItemT = TypeVar("ItemT")
 {%- endif %}
 
 
-@dataclass(frozen=True, slots=True)
-class PageParams:
-    limit: int
-    offset: int
+class PageQuery(BaseModel):
+    """The query parameters of a list. Routes with filters extend it with their own fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    offset: int = Field(default=0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_known_parameters(cls, data: object) -> object:
+        # A typo (`?staus=done`) must not silently return everything: refuse it, saying what
+        # this list accepts.
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(cls.model_fields))
+            if unknown:
+                allowed = ", ".join(cls.model_fields)
+                raise ValueError(f"unknown parameter {', '.join(unknown)}; allowed: {allowed}")
+        return data
 
 
-def get_page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> PageParams:
-    return PageParams(limit=limit, offset=offset)
-
-
-Pagination = Annotated[PageParams, Depends(get_page_params)]
+Pagination = Annotated[PageQuery, Query()]
 
 
 {% if cookiecutter.python_version == "3.11" -%}

@@ -33,8 +33,20 @@ async def hash_password(password: str) -> str:
 
 async def verify_password(password: str, hashed: str) -> tuple[bool, str | None]:
     """Whether `password` matches, and a replacement hash when the stored one is outdated."""
-    verified, replacement = await asyncio.to_thread(_context.verify_and_update, password, hashed)
+    try:
+        verified, replacement = await asyncio.to_thread(
+            _context.verify_and_update, password, hashed
+        )
+    except ValueError:
+        # bcrypt refuses passwords over 72 bytes outright; such a password cannot match a
+        # bcrypt hash, so it is a wrong password, not a server error.
+        return False, None
     return bool(verified), replacement
+
+
+async def prepare() -> None:
+    """Compute the dummy hash at start-up, so the first unknown-email login is not faster."""
+    await asyncio.to_thread(_dummy_hash)
 
 
 async def verify_against_dummy(password: str) -> None:

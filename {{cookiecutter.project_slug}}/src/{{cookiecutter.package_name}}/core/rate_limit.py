@@ -59,6 +59,6 @@ Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 
 def client_address(request: Request) -> str:
-    """The caller's address; behind a proxy, uvicorn's --forwarded-allow-ips makes it the
-    client's rather than the proxy's."""
+    """The caller's address. Behind a reverse proxy, set FORWARDED_ALLOW_IPS to the proxy's
+    address so uvicorn reports the client's (from X-Forwarded-For) instead of the proxy's."""
     return request.client.host if request.client else "unknown"

@@ -12,8 +12,15 @@ from typing import ClassVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.elements import ColumnElement
 
-from {{ cookiecutter.package_name }}.core.errors import ConflictError, NotFoundError
+from {{ cookiecutter.package_name }}.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PreconditionFailedError,
+)
 from {{ cookiecutter.package_name }}.core.models import Entity
 
 # Unique constraint name -> the error a duplicate becomes, e.g. {"uq_users_email": EmailTaken}.
@@ -61,33 +68,52 @@ class Repository[ModelT: Entity]:
         return page.scalars().all(), total
 
     async def create(self, entity: ModelT) -> ModelT:
-        """Insert `entity`. A duplicate of a `unique_conflicts` key becomes that ConflictError:
-        the INSERT runs in a savepoint, so the failure leaves the transaction usable, and the
-        database decides, so two concurrent requests cannot both pass a check-then-insert."""
-        if not self.unique_conflicts:
-            self.session.add(entity)
-            await self.session.flush()
-            return entity
+        """Insert `entity`; a duplicate of a `unique_conflicts` key becomes that ConflictError."""
+        self.session.add(entity)
+        await self._flush()
+        return entity
+
+    async def update(self, entity: ModelT, values: Mapping[str, object]) -> ModelT:
+        for field, value in values.items():
+            setattr(entity, field, value)
+        await self._flush()
+        return entity
+
+    async def delete(self, entity: ModelT) -> None:
+        await self.session.delete(entity)
+        await self._flush()
+
+    async def _flush(self) -> None:
+        """Write pending changes, translating the two expected failures into domain errors.
+
+        With `unique_conflicts`, the write runs in a savepoint: a duplicate leaves the
+        transaction usable, and the database decides, so two concurrent requests cannot both
+        pass a check-then-insert. With a `version_id_col`, a row changed by someone else since
+        it was read matches nothing, and SQLAlchemy raises StaleDataError.
+        """
         try:
+            if not self.unique_conflicts:
+                await self.session.flush()
+                return
             async with self.session.begin_nested():
-                self.session.add(entity)
                 await self.session.flush()
         except IntegrityError as exc:
             conflict = self.unique_conflicts.get(_constraint_name(exc) or "")
             if conflict is None:
                 raise
             raise conflict() from exc
-        return entity
+        except StaleDataError as exc:
+            raise PreconditionFailedError(
+                f"{self.noun} was changed by another request; read it again and retry"
+            ) from exc
 
-    async def update(self, entity: ModelT, values: Mapping[str, object]) -> ModelT:
-        for field, value in values.items():
-            setattr(entity, field, value)
-        await self.session.flush()
-        return entity
 
-    async def delete(self, entity: ModelT) -> None:
-        await self.session.delete(entity)
-        await self.session.flush()
+def contains(
+    column: QueryableAttribute[str] | QueryableAttribute[str | None], text: str
+) -> ColumnElement[bool]:
+    """Case-insensitive substring match, with LIKE's wildcards in `text` matched literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 def _constraint_name(error: IntegrityError) -> str | None:

@@ -117,14 +117,6 @@ class TokenCodec:
         except (TypeError, ValueError) as exc:
             raise _invalid() from exc
 
-    def unverified_subject(self, token: str) -> str | None:
-        """The `sub` claim read WITHOUT checking the signature: for keying rate limits only."""
-        try:
-            subject = jwt.get_unverified_claims(token).get("sub")
-        except JWTError:
-            return None
-        return subject if isinstance(subject, str) else None
-
 
 def _invalid() -> AuthenticationError:
     # One message for every failure: a caller learns nothing about which check failed.

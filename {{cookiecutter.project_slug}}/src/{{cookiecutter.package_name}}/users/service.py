@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth import service as auth_service
 from {{ cookiecutter.package_name }}.core import passwords
-from {{ cookiecutter.package_name }}.core.pagination import PageParams
+from {{ cookiecutter.package_name }}.core.pagination import PageQuery
 from {{ cookiecutter.package_name }}.users.errors import (
     InvalidCurrentPasswordError,
     SelfModificationError,
@@ -50,7 +50,12 @@ async def update_me(
     return user
 
 
-async def list_users(session: AsyncSession, *, page: PageParams) -> tuple[Sequence[User], int]:
+async def find_active_user(session: AsyncSession, *, user_id: uuid.UUID) -> User | None:
+    user = await UserRepository(session).get_or_none(user_id)
+    return user if user is not None and user.is_active else None
+
+
+async def list_users(session: AsyncSession, *, page: PageQuery) -> tuple[Sequence[User], int]:
     return await UserRepository(session).list_page(limit=page.limit, offset=page.offset)
 
 

@@ -1,0 +1,60 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from {{ cookiecutter.package_name }}.core.pagination import PageQuery
+
+ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=2000)]
+
+
+ProjectSort = Literal["created_at", "-created_at", "name"]
+
+
+class ProjectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ProjectName
+    description: Description | None = None
+
+
+class ProjectUpdate(BaseModel):
+    """Every field optional; only the fields sent are changed (`null` clears the description)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ProjectName | None = None
+    description: Description | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_cannot_be_cleared(self) -> Self:
+        for name in ("name",):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        return self
+
+
+class TaskCounts(BaseModel):
+    todo: int = 0
+    doing: int = 0
+    done: int = 0
+
+
+class ProjectRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    description: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    task_counts: TaskCounts
+
+
+class ProjectQuery(PageQuery):
+    q: str | None = Field(default=None, min_length=1, max_length=200, description="In the name.")
+    sort: ProjectSort = "created_at"

@@ -1,0 +1,97 @@
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
+from {{ cookiecutter.package_name }}.core.db import DbSession
+from {{ cookiecutter.package_name }}.core.openapi import problem_responses
+from {{ cookiecutter.package_name }}.core.pagination import Page
+from {{ cookiecutter.package_name }}.core.versioning import IfMatchDep, etag
+from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
+from {{ cookiecutter.package_name }}.idempotency.http import IdempotencyKeyHeader, to_response
+from {{ cookiecutter.package_name }}.projects.dependencies import OwnedProject
+from {{ cookiecutter.package_name }}.tasks import service as task_service
+from {{ cookiecutter.package_name }}.tasks.dependencies import OwnedTask, TaskQueryDep
+from {{ cookiecutter.package_name }}.tasks.models import Task
+from {{ cookiecutter.package_name }}.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
+
+router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"])
+
+
+@router.get("", responses=problem_responses(401, 404, 422))
+async def list_tasks(
+    project: OwnedProject, query: TaskQueryDep, session: DbSession
+) -> Page[TaskRead]:
+    """A project's tasks with their assignees, filtered and sorted."""
+    tasks, total = await task_service.list_tasks(session, project=project, query=query)
+    return Page(
+        items=[TaskRead.model_validate(task) for task in tasks],
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskRead,
+    responses=problem_responses(401, 404, 422),
+)
+async def create_task(
+    data: TaskCreate,
+    project: OwnedProject,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Add a task to a project; send an `Idempotency-Key` header to make retries safe."""
+
+    async def create() -> idempotency_service.StoredResponse:
+        task = await task_service.create_task(session, project=project, data=data)
+        return idempotency_service.StoredResponse(
+            status_code=status.HTTP_201_CREATED,
+            body=TaskRead.model_validate(task).model_dump(mode="json"),
+            location=f"{request.url.path}/{task.id}",
+        )
+
+    stored = await idempotency_service.run_once(
+        session,
+        user_id=user.id,
+        key=idempotency_key,
+        request_fingerprint=idempotency_service.fingerprint("POST", request.url.path, data),
+        ttl=settings.idempotency_key_ttl,
+        action=create,
+    )
+    return to_response(stored)
+
+
+@router.get("/{task_id}", response_model=TaskRead, responses=problem_responses(401, 404, 422))
+async def get_task(task: OwnedTask, response: Response) -> Task:
+    """One task, with its `ETag` for conditional updates."""
+    response.headers["ETag"] = etag(task.version)
+    return task
+
+
+@router.patch(
+    "/{task_id}", response_model=TaskRead, responses=problem_responses(401, 404, 412, 422, 428)
+)
+async def update_task(
+    data: TaskUpdate, task: OwnedTask, if_match: IfMatchDep, session: DbSession, response: Response
+) -> Task:
+    """Change a task (send `If-Match` to avoid lost updates)."""
+    task = await task_service.update_task(session, task=task, data=data, if_match=if_match)
+    response.headers["ETag"] = etag(task.version)
+    return task
+
+
+@router.delete(
+    "/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404, 412, 422, 428),
+)
+async def delete_task(task: OwnedTask, if_match: IfMatchDep, session: DbSession) -> None:
+    """Delete a task."""
+    await task_service.delete_task(session, task=task, if_match=if_match)
