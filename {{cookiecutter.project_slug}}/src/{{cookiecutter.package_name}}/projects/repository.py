@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from {{ cookiecutter.package_name }}.core.errors import NotFoundError
-
 from {{ cookiecutter.package_name }}.core.repository import ConflictMap, Repository, contains
 from {{ cookiecutter.package_name }}.projects.errors import ProjectNameTakenError
 from {{ cookiecutter.package_name }}.projects.models import Project
@@ -15,7 +14,9 @@ from {{ cookiecutter.package_name }}.projects.schemas import ProjectQuery, Proje
 from {{ cookiecutter.package_name }}.tasks.models import Task, TaskStatus
 
 
-def _sorted(statement: Select[Project, int, int, int], sort: ProjectSort) -> Select[Project, int, int, int]:
+def _sorted(
+    statement: Select[Project, int, int, int], sort: ProjectSort
+) -> Select[Project, int, int, int]:
     # The ID breaks ties, so rows never move between pages.
     match sort:
         case "created_at":
@@ -52,9 +53,7 @@ class ProjectRepository(Repository[Project]):
             statement = statement.where(Project.owner_id == self.owner_id)
         return statement
 
-    async def list_with_counts(
-        self, query: ProjectQuery
-    ) -> tuple[list[ProjectWithCounts], int]:
+    async def list_with_counts(self, query: ProjectQuery) -> tuple[list[ProjectWithCounts], int]:
         """A page of projects, each with its tasks counted per status: two statements in all
         (the page with its counts from one aggregate query, and the total)."""
         filtered = self.base_statement()
@@ -63,7 +62,9 @@ class ProjectRepository(Repository[Project]):
         total = (
             await self.session.execute(select(func.count()).select_from(filtered.subquery()))
         ).scalar_one()
-        page = _sorted(self._with_counts(filtered), query.sort).limit(query.limit).offset(query.offset)
+        page = (
+            _sorted(self._with_counts(filtered), query.sort).limit(query.limit).offset(query.offset)
+        )
         rows = await self.session.execute(page)
         return [_row_to_view(row) for row in rows], total
 

@@ -65,7 +65,7 @@ class TaskRead(BaseModel):
     status: TaskStatus
     due_date: date | None
     assignee: AssigneeRead | None
-    estimate: Decimal | None = Field(description="A decimal string, e.g. \"12.50\".")
+    estimate: Decimal | None = Field(description='A decimal string, e.g. "12.50".')
     version: int
     created_at: datetime
     updated_at: datetime
