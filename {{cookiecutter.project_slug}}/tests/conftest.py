@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -147,3 +147,21 @@ async def user_tokens(client: AsyncClient, user: User) -> TokenPairJson:
 @pytest.fixture
 async def admin_tokens(client: AsyncClient, admin: User) -> TokenPairJson:
     return await login(client, admin.email)
+
+
+@pytest.fixture
+async def committing_client(server_url: str, database_url: str) -> AsyncIterator[AsyncClient]:
+    """A client of an app with its own connection pool on a scratch database: requests commit
+    for real and run concurrently. The other fixtures share one rolled-back connection, which
+    serialises everything, so races need this one."""
+    name = f"{make_url(database_url).database}_concurrency"
+    async with scratch_database(server_url, name) as url:
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.run_sync(migrations.upgrade)
+        await engine.dispose()
+        app = create_app(make_settings(url))
+        async with app.router.lifespan_context(app):
+            transport = ASGITransport(app=app)
+            async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+                yield client

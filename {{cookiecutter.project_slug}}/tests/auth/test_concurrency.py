@@ -1,38 +1,10 @@
-"""Refresh-token rotation under real concurrency: separate connections, real commits.
-
-The other tests share one rolled-back connection, which serialises everything; these run the
-app with its own connection pool against a scratch database.
-"""
+"""Refresh-token rotation under real concurrency: separate connections, real commits."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-
-from {{ cookiecutter.package_name }}.core import migrations
-from {{ cookiecutter.package_name }}.main import create_app
-
-from tests.support import make_settings, scratch_database
+from httpx import AsyncClient
 
 REFRESH = "/api/v1/auth/refresh"
-
-
-@pytest.fixture
-async def committing_client(server_url: str, database_url: str) -> AsyncIterator[AsyncClient]:
-    name = f"{make_url(database_url).database}_concurrency"
-    async with scratch_database(server_url, name) as url:
-        engine = create_async_engine(url)
-        async with engine.begin() as connection:
-            await connection.run_sync(migrations.upgrade)
-        await engine.dispose()
-        app = create_app(make_settings(url))
-        async with app.router.lifespan_context(app):
-            transport = ASGITransport(app=app)
-            async with AsyncClient(transport=transport, base_url="http://testserver") as client:
-                yield client
 
 
 async def test_two_simultaneous_refreshes_with_one_token_cannot_both_win(

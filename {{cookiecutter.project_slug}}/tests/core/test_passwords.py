@@ -29,3 +29,9 @@ async def test_a_bcrypt_hash_verifies_and_gets_an_argon2_replacement() -> None:
 
 async def test_the_dummy_verification_accepts_any_password() -> None:
     await passwords.verify_against_dummy("whatever was typed")
+
+
+async def test_an_over_long_password_against_a_bcrypt_hash_is_just_wrong() -> None:
+    # bcrypt refuses more than 72 bytes; that must read as a mismatch, not crash the login.
+    legacy = bcrypt.hashpw(b"short", bcrypt.gensalt(rounds=4)).decode()
+    assert await passwords.verify_password("é" * 40, legacy) == (False, None)

@@ -3,15 +3,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
 from {{ cookiecutter.package_name }}.tasks.models import TaskStatus
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=5000)]
-# At most 10 digits before the point and 2 after: what NUMERIC(12, 2) stores exactly.
-Estimate = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+CENT = Decimal("0.01")
+# At most 10 digits before the point and 2 after: what NUMERIC(12, 2) stores exactly. Always
+# two decimals, so "12" is "12.00" in the response to the create and in every read after it.
+Estimate = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2),
+    AfterValidator(lambda amount: amount.quantize(CENT)),
+]
 
 
 TaskSort = Literal["created_at", "-created_at", "due_date", "title"]

@@ -1,0 +1,46 @@
+"""If-Match parsing: strong comparison, lists, `*`, and the optional requirement."""
+
+import pytest
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.errors import PreconditionFailedError
+from {{ cookiecutter.package_name }}.core.versioning import (
+    IfMatch,
+    PreconditionRequiredError,
+    etag,
+    parse_if_match,
+)
+
+
+@pytest.mark.parametrize(
+    ("header", "versions"),
+    [
+        (None, None),
+        ("*", None),
+        ('"3"', frozenset({3})),
+        ('"3", "5"', frozenset({3, 5})),
+        ('W/"3"', frozenset()),
+        ("3", frozenset()),
+        ('"three"', frozenset()),
+    ],
+)
+def test_if_match_headers_parse_to_the_versions_they_allow(
+    settings: Settings, header: str | None, versions: frozenset[int] | None
+) -> None:
+    assert parse_if_match(settings, header) == IfMatch(versions=versions)
+
+
+def test_a_missing_if_match_is_refused_when_required(settings: Settings) -> None:
+    strict = settings.model_copy(update={"REQUIRE_IF_MATCH": True})
+    with pytest.raises(PreconditionRequiredError):
+        parse_if_match(strict, None)
+
+
+def test_a_version_outside_the_list_fails_the_precondition() -> None:
+    IfMatch(versions=frozenset({2})).check(2, noun="Task")
+    with pytest.raises(PreconditionFailedError, match="Task has changed since you read it"):
+        IfMatch(versions=frozenset({1})).check(2, noun="Task")
+
+
+def test_the_etag_is_the_quoted_version() -> None:
+    assert etag(12) == '"12"'

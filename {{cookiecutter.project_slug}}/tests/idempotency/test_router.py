@@ -1,0 +1,149 @@
+"""Idempotency-Key on creating POSTs: a retry replays the first response, a different request
+with the same key is refused, and concurrent retries create exactly one resource."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.idempotency.models import IdempotencyKey
+from {{ cookiecutter.package_name }}.projects.models import Project
+from {{ cookiecutter.package_name }}.users.models import User
+
+from tests.factories import create_user
+from tests.projects.factories import create_project
+from tests.support import TokenPairJson, bearer, login
+
+PROJECTS = "/api/v1/projects"
+
+
+def with_key(tokens: TokenPairJson, key: str) -> dict[str, str]:
+    return {**bearer(tokens["access_token"]), "Idempotency-Key": key}
+
+
+async def count_projects(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Project)) or 0
+
+
+async def test_a_retry_replays_the_first_response(
+    client: AsyncClient, session: AsyncSession, user_tokens: TokenPairJson
+) -> None:
+    headers = with_key(user_tokens, "create-website-1")
+    first = await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
+    retry = await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert retry.headers["location"] == first.headers["location"]
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert await count_projects(session) == 1
+
+
+async def test_the_same_body_in_another_key_order_is_the_same_request(
+    client: AsyncClient, user_tokens: TokenPairJson
+) -> None:
+    headers = {**with_key(user_tokens, "k-order"), "content-type": "application/json"}
+    await client.post(PROJECTS, content=b'{"name": "A", "description": "d"}', headers=headers)
+    retry = await client.post(
+        PROJECTS, content=b'{ "description":"d","name":"A" }', headers=headers
+    )
+    assert retry.headers["idempotent-replayed"] == "true"
+
+
+async def test_the_same_key_with_a_different_body_is_a_422(
+    client: AsyncClient, session: AsyncSession, user_tokens: TokenPairJson
+) -> None:
+    headers = with_key(user_tokens, "create-1")
+    await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
+    other = await client.post(PROJECTS, json={"name": "Shop"}, headers=headers)
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert await count_projects(session) == 1
+
+
+async def test_keys_belong_to_their_user(
+    client: AsyncClient, session: AsyncSession, user_tokens: TokenPairJson
+) -> None:
+    stranger = await create_user(session)
+    stranger_tokens = await login(client, stranger.email)
+    mine = await client.post(PROJECTS, json={"name": "W"}, headers=with_key(user_tokens, "k"))
+    theirs = await client.post(PROJECTS, json={"name": "W"}, headers=with_key(stranger_tokens, "k"))
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert "idempotent-replayed" not in theirs.headers
+    assert theirs.json()["id"] != mine.json()["id"]
+
+
+async def test_a_failed_create_is_not_stored_so_a_retry_runs_again(
+    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+) -> None:
+    taken = await create_project(session, owner=user, name="Taken")
+    headers = with_key(user_tokens, "retry-after-conflict")
+    assert (await client.post(PROJECTS, json={"name": "Taken"}, headers=headers)).status_code == 409
+    await session.delete(taken)
+    await session.flush()
+    retry = await client.post(PROJECTS, json={"name": "Taken"}, headers=headers)
+    assert retry.status_code == 201
+    assert "idempotent-replayed" not in retry.headers
+
+
+async def test_an_expired_key_can_be_used_afresh(
+    client: AsyncClient, session: AsyncSession, user_tokens: TokenPairJson
+) -> None:
+    headers = with_key(user_tokens, "old-key")
+    first = await client.post(PROJECTS, json={"name": "First"}, headers=headers)
+    await session.execute(
+        update(IdempotencyKey).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
+    second = await client.post(PROJECTS, json={"name": "Second"}, headers=headers)
+    assert second.status_code == 201
+    assert second.json()["id"] != first.json()["id"]
+
+
+@pytest.mark.parametrize("key", [b"", b"x" * 256, b"has space", "naïve".encode()])
+async def test_a_malformed_key_is_a_422(
+    client: AsyncClient, user_tokens: TokenPairJson, key: bytes
+) -> None:
+    response = await client.post(
+        PROJECTS,
+        json={"name": "W"},
+        headers={
+            b"Authorization": f"Bearer {user_tokens['access_token']}".encode(),
+            b"Idempotency-Key": key,
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
+async def test_task_creation_is_idempotent_too(
+    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+) -> None:
+    project = await create_project(session, owner=user)
+    url = f"{PROJECTS}/{project.id}/tasks"
+    headers = with_key(user_tokens, "task-1")
+    first = await client.post(url, json={"title": "Once", "estimate": "1.50"}, headers=headers)
+    retry = await client.post(url, json={"title": "Once", "estimate": "1.50"}, headers=headers)
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json() == first.json()
+
+
+async def test_concurrent_retries_create_exactly_one_project(
+    committing_client: AsyncClient,
+) -> None:
+    client = committing_client
+    account = {"email": "retrier@example.com", "password": "a long enough secret", "full_name": "R"}
+    await client.post("/api/v1/auth/register", json=account)
+    tokens = await login(client, account["email"], account["password"])
+    headers = with_key(tokens, "flaky-network-1")
+    responses = await asyncio.gather(
+        *(client.post(PROJECTS, json={"name": "Once"}, headers=headers) for _ in range(10))
+    )
+    assert [response.status_code for response in responses] == [201] * 10
+    assert len({response.json()["id"] for response in responses}) == 1
+    replayed = [response.headers.get("idempotent-replayed") for response in responses]
+    assert replayed.count("true") == 9
+    listed = await client.get(PROJECTS, headers=bearer(tokens["access_token"]))
+    assert listed.json()["total"] == 1

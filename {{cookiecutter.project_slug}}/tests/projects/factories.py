@@ -1,0 +1,48 @@
+"""Factories for the example domain. They only flush: the test's transaction is rolled back."""
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.projects.models import Project
+from {{ cookiecutter.package_name }}.projects.repository import ProjectRepository
+from {{ cookiecutter.package_name }}.tasks.models import Task, TaskStatus
+from {{ cookiecutter.package_name }}.tasks.repository import TaskRepository
+from {{ cookiecutter.package_name }}.users.models import User
+
+_sequence = itertools.count(1)
+
+
+async def create_project(
+    session: AsyncSession, *, owner: User, name: str | None = None, description: str | None = None
+) -> Project:
+    project = Project(
+        owner_id=owner.id, name=name or f"Project {next(_sequence)}", description=description
+    )
+    return await ProjectRepository(session, owner_id=owner.id).create(project)
+
+
+async def create_task(
+    session: AsyncSession,
+    *,
+    project: Project,
+    title: str | None = None,
+    status: TaskStatus = TaskStatus.TODO,
+    due_date: date | None = None,
+    assignee: User | None = None,
+    estimate: Decimal | None = None,
+    description: str | None = None,
+) -> Task:
+    task = Task(
+        project_id=project.id,
+        title=title or f"Task {next(_sequence)}",
+        description=description,
+        status=status,
+        due_date=due_date,
+        assignee_id=assignee.id if assignee else None,
+        assignee=assignee,
+        estimate=estimate,
+    )
+    return await TaskRepository(session, project_id=project.id).create(task)

@@ -1,0 +1,38 @@
+"""The project repository on its own: ownership scoping and optimistic locking."""
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.core.errors import NotFoundError, PreconditionFailedError
+from {{ cookiecutter.package_name }}.projects.models import Project
+from {{ cookiecutter.package_name }}.projects.repository import ProjectRepository
+from {{ cookiecutter.package_name }}.users.models import User
+
+from tests.factories import create_user
+from tests.projects.factories import create_project
+
+
+async def test_an_owner_scoped_repository_cannot_see_other_projects(
+    session: AsyncSession, user: User
+) -> None:
+    theirs = await create_project(session, owner=await create_user(session))
+    with pytest.raises(NotFoundError):
+        await ProjectRepository(session, owner_id=user.id).get(theirs.id)
+    assert await ProjectRepository(session, owner_id=None).get(theirs.id) is theirs
+
+
+async def test_a_write_over_a_concurrent_change_fails_instead_of_overwriting(
+    session: AsyncSession, user: User
+) -> None:
+    project = await create_project(session, owner=user)
+    # Another request bumps the version behind this session's back...
+    await session.execute(
+        update(Project)
+        .where(Project.id == project.id)
+        .values(version=Project.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    # ...so this UPDATE ... WHERE version = 1 matches no row.
+    with pytest.raises(PreconditionFailedError, match="changed by another request"):
+        await ProjectRepository(session, owner_id=user.id).update(project, {"name": "Mine"})

@@ -1,0 +1,269 @@
+"""Tasks over HTTP: scoped to a project the caller may see, validated foreign IDs, exact
+decimals, filters and sorting from a whitelist, and no N+1 for assignees."""
+
+import uuid
+from datetime import date
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.projects.models import Project
+from {{ cookiecutter.package_name }}.tasks.models import Task, TaskStatus
+from {{ cookiecutter.package_name }}.users.models import User
+
+from tests.factories import create_user
+from tests.projects.factories import create_project, create_task
+from tests.support import StatementCounter, TokenPairJson, bearer
+
+
+@pytest.fixture
+async def project(session: AsyncSession, user: User) -> Project:
+    return await create_project(session, owner=user, name="Launch")
+
+
+def tasks_url(project: Project) -> str:
+    return f"/api/v1/projects/{project.id}/tasks"
+
+
+async def task_count(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Task)) or 0
+
+
+async def test_create_returns_the_task_with_location_and_exact_decimal(
+    client: AsyncClient, project: Project, user: User, user_tokens: TokenPairJson
+) -> None:
+    response = await client.post(
+        tasks_url(project),
+        json={
+            "title": "Write copy",
+            "due_date": "2030-01-31",
+            "assignee_id": str(user.id),
+            "estimate": 19.99,
+        },
+        headers=bearer(user_tokens["access_token"]),
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert response.headers["location"] == f"{tasks_url(project)}/{body['id']}"
+    assert body["estimate"] == "19.99"
+    assert body["status"] == "todo"
+    assert body["assignee"] == {"id": str(user.id), "full_name": "Member"}
+
+
+@pytest.mark.parametrize(
+    ("estimate", "stored"), [("0.1", "0.10"), ("12", "12.00"), ("9999999999.99", "9999999999.99")]
+)
+async def test_estimates_round_trip_as_exact_strings(
+    client: AsyncClient, project: Project, user_tokens: TokenPairJson, estimate: str, stored: str
+) -> None:
+    headers = bearer(user_tokens["access_token"])
+    created = await client.post(
+        tasks_url(project), json={"title": "t", "estimate": estimate}, headers=headers
+    )
+    read = await client.get(f"{tasks_url(project)}/{created.json()['id']}", headers=headers)
+    assert created.json()["estimate"] == read.json()["estimate"] == stored
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "t", "estimate": "1.005"}, "estimate"),
+        ({"title": "t", "estimate": "-1"}, "estimate"),
+        ({"title": "t", "estimate": "1e12"}, "estimate"),
+        ({"title": "t", "status": "blocked"}, "status"),
+        ({"title": "t", "due_date": "31/01/2030"}, "due_date"),
+        ({"title": "t", "assignee_id": "not-a-uuid"}, "assignee_id"),
+        ({"title": " "}, "title"),
+    ],
+)
+async def test_invalid_tasks_are_422_and_nothing_is_written(
+    client: AsyncClient,
+    session: AsyncSession,
+    project: Project,
+    user_tokens: TokenPairJson,
+    body: dict[str, str],
+    field: str,
+) -> None:
+    response = await client.post(
+        tasks_url(project), json=body, headers=bearer(user_tokens["access_token"])
+    )
+    assert response.status_code == 422
+    assert [error["loc"][-1] for error in response.json()["errors"]] == [field]
+    assert await task_count(session) == 0
+
+
+@pytest.mark.parametrize("assignee", ["unknown", "inactive"])
+async def test_an_assignee_must_be_an_active_user_checked_before_any_write(
+    client: AsyncClient,
+    session: AsyncSession,
+    project: Project,
+    user_tokens: TokenPairJson,
+    assignee: str,
+) -> None:
+    inactive = await create_user(session, is_active=False)
+    assignee_id = uuid.uuid4() if assignee == "unknown" else inactive.id
+    response = await client.post(
+        tasks_url(project),
+        json={"title": "t", "assignee_id": str(assignee_id)},
+        headers=bearer(user_tokens["access_token"]),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "loc": ["body", "assignee_id"],
+            "message": "No active user has this ID",
+            "type": "unknown_assignee",
+        }
+    ]
+    assert await task_count(session) == 0
+
+
+async def test_a_task_of_another_project_is_a_404(
+    client: AsyncClient,
+    session: AsyncSession,
+    user: User,
+    project: Project,
+    user_tokens: TokenPairJson,
+) -> None:
+    other_project = await create_project(session, owner=user)
+    task = await create_task(session, project=other_project)
+    response = await client.get(
+        f"{tasks_url(project)}/{task.id}", headers=bearer(user_tokens["access_token"])
+    )
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"Task {task.id} not found"
+
+
+async def test_filters_combine_and_sort_applies(
+    client: AsyncClient, session: AsyncSession, project: Project, user_tokens: TokenPairJson
+) -> None:
+    await create_task(session, project=project, title="B report", due_date=date(2030, 1, 10))
+    await create_task(session, project=project, title="A report", due_date=date(2030, 1, 5))
+    await create_task(session, project=project, title="C report", due_date=date(2030, 3, 1))
+    await create_task(session, project=project, title="A memo", status=TaskStatus.DONE)
+    await create_task(session, project=project, title="Untitled", description="the yearly REPORT")
+    headers = bearer(user_tokens["access_token"])
+    response = await client.get(
+        tasks_url(project),
+        params={"q": "report", "status": "todo", "due_before": "2030-02-01", "sort": "title"},
+        headers=headers,
+    )
+    assert [item["title"] for item in response.json()["items"]] == ["A report", "B report"]
+    assert response.json()["total"] == 2
+    by_due = await client.get(tasks_url(project), params={"sort": "due_date"}, headers=headers)
+    titles = [item["title"] for item in by_due.json()["items"]]
+    assert titles[:3] == ["A report", "B report", "C report"]
+    by_text = await client.get(tasks_url(project), params={"q": "yearly"}, headers=headers)
+    assert [item["title"] for item in by_text.json()["items"]] == ["Untitled"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"sort": "estimate"}, "'created_at', '-created_at', 'due_date' or 'title'"),
+        ({"status": "blocked"}, "'todo', 'doing' or 'done'"),
+        ({"due_before": "soon"}, "valid date"),
+        ({"assignee": "me"}, "allowed: limit, offset, status, due_before, q, sort"),
+    ],
+)
+async def test_list_parameters_outside_the_whitelist_are_refused(
+    client: AsyncClient,
+    project: Project,
+    user_tokens: TokenPairJson,
+    params: dict[str, str],
+    message: str,
+) -> None:
+    response = await client.get(
+        tasks_url(project), params=params, headers=bearer(user_tokens["access_token"])
+    )
+    assert response.status_code == 422
+    assert message in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("tasks", [1, 50])
+async def test_listing_tasks_with_assignees_takes_the_same_statements_for_any_page(
+    client: AsyncClient,
+    session: AsyncSession,
+    project: Project,
+    user_tokens: TokenPairJson,
+    statements: StatementCounter,
+    tasks: int,
+) -> None:
+    for _ in range(tasks):
+        await create_task(session, project=project, assignee=await create_user(session))
+    headers = bearer(user_tokens["access_token"])
+    statements.reset()
+    response = await client.get(tasks_url(project), params={"limit": 50}, headers=headers)
+    items = response.json()["items"]
+    assert len(items) == tasks
+    assert all(item["assignee"] is not None for item in items)
+    # The caller, the project, the total, and the page with its assignees (one JOIN).
+    assert statements.count == 4, statements.statements
+
+
+async def test_patch_changes_only_what_is_sent_and_can_clear_fields(
+    client: AsyncClient,
+    session: AsyncSession,
+    project: Project,
+    user: User,
+    user_tokens: TokenPairJson,
+) -> None:
+    task = await create_task(session, project=project, assignee=user, due_date=date(2030, 1, 1))
+    url = f"{tasks_url(project)}/{task.id}"
+    headers = bearer(user_tokens["access_token"])
+    response = await client.patch(
+        url,
+        json={"status": "doing", "assignee_id": None, "due_date": None},
+        headers={**headers, "If-Match": '"1"'},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["assignee"], body["due_date"]) == ("doing", None, None)
+    assert body["title"] == task.title
+    assert response.headers["etag"] == '"2"'
+
+
+async def test_patch_reassigns_to_a_valid_user_only(
+    client: AsyncClient, session: AsyncSession, project: Project, user_tokens: TokenPairJson
+) -> None:
+    task = await create_task(session, project=project)
+    colleague = await create_user(session, full_name="Colleague")
+    url = f"{tasks_url(project)}/{task.id}"
+    headers = bearer(user_tokens["access_token"])
+    assigned = await client.patch(url, json={"assignee_id": str(colleague.id)}, headers=headers)
+    assert assigned.json()["assignee"]["full_name"] == "Colleague"
+    refused = await client.patch(url, json={"assignee_id": str(uuid.uuid4())}, headers=headers)
+    assert refused.status_code == 422
+    still = await client.get(url, headers=headers)
+    assert still.json()["assignee"]["full_name"] == "Colleague"
+
+
+@pytest.mark.parametrize("body", [{"title": None}, {"status": None}])
+async def test_required_fields_cannot_be_cleared(
+    client: AsyncClient,
+    session: AsyncSession,
+    project: Project,
+    user_tokens: TokenPairJson,
+    body: dict[str, None],
+) -> None:
+    task = await create_task(session, project=project)
+    response = await client.patch(
+        f"{tasks_url(project)}/{task.id}", json=body, headers=bearer(user_tokens["access_token"])
+    )
+    assert response.status_code == 422
+
+
+async def test_stale_if_match_is_a_412_and_delete_with_the_current_one_works(
+    client: AsyncClient, session: AsyncSession, project: Project, user_tokens: TokenPairJson
+) -> None:
+    task = await create_task(session, project=project)
+    url = f"{tasks_url(project)}/{task.id}"
+    headers = bearer(user_tokens["access_token"])
+    await client.patch(url, json={"title": "v2"}, headers=headers)
+    stale = await client.patch(url, json={"title": "v3"}, headers={**headers, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    gone = await client.delete(url, headers={**headers, "If-Match": '"2"'})
+    assert gone.status_code == 204
+    assert (await client.get(url, headers=headers)).status_code == 404
