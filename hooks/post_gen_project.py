@@ -15,8 +15,15 @@ from pathlib import Path
 
 ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
-# Keys cookiecutter adds about this particular run; they don't belong in the project.
-RUN_KEYS = ("_output_dir", "_repo_dir", "_checkout", "_copy_without_render", "_extensions")
+# Keys about this particular run or the template itself, not answers: not recorded.
+NOT_ANSWERS = (
+    "_output_dir",
+    "_repo_dir",
+    "_checkout",
+    "_copy_without_render",
+    "_extensions",
+    "_owned_paths",
+)
 ANSWERS_FILE = ".cookiecutter.json"
 
 
@@ -31,8 +38,8 @@ def prune(project: Path, answers: dict[str, object]) -> None:
         for value, paths in by_value.items():
             if answers[option] == value:
                 continue
-            for relative in paths:
-                path = project / relative
+            for template in paths:
+                path = project / template.format(package_name=answers["package_name"])
                 if path.is_dir():
                     shutil.rmtree(path)
                 elif path.exists():
@@ -41,7 +48,7 @@ def prune(project: Path, answers: dict[str, object]) -> None:
 
 def record_answers(project: Path, answers: dict[str, object]) -> None:
     """Write the answers in cookiecutter's replay format, for `--replay-file` and updates."""
-    kept = {key: value for key, value in answers.items() if key not in RUN_KEYS}
+    kept = {key: value for key, value in answers.items() if key not in NOT_ANSWERS}
     text = json.dumps({"cookiecutter": kept}, indent=2, sort_keys=True) + "\n"
     (project / ANSWERS_FILE).write_text(text, encoding="utf-8")
 

@@ -17,7 +17,16 @@ pytestmark = pytest.mark.slow
 REPRESENTATIVE_BAKES = [
     ("3.11", {}),
     # A package name that is not the slug with underscores: the build must still find it.
-    ("3.12", {"use_docker": "no", "ci": "none", "license": "Proprietary", "package_name": "svc"}),
+    (
+        "3.12",
+        {
+            "include_example_domain": "no",
+            "use_docker": "no",
+            "ci": "none",
+            "license": "Proprietary",
+            "package_name": "svc",
+        },
+    ),
     ("3.13", {"license": "Apache-2.0", "project_name": "Billing API"}),
 ]
 

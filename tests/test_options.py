@@ -36,7 +36,7 @@ def assert_owned_paths(project: Path, answers: dict[str, str]) -> None:
     for option, by_value in OWNED_PATHS.items():
         for value, paths in by_value.items():
             for template_path in paths:
-                relative = template_path.replace("{{ cookiecutter.package_name }}", package)
+                relative = template_path.format(package_name=package)
                 exists = (project / relative).exists()
                 if answers[option] == value:
                     assert exists, f"{relative} missing with {option}={value}"
@@ -143,7 +143,7 @@ def test_the_answers_are_recorded_for_replay_and_updates(tmp_path: Path) -> None
     assert recorded["project_name"] == "Billing API"
     assert recorded["license"] == "Apache-2.0"
     assert recorded["_keel_version"] == CONTEXT["_keel_version"]
-    for run_specific in ("_output_dir", "_repo_dir", "_checkout"):
+    for run_specific in ("_output_dir", "_repo_dir", "_checkout", "_owned_paths"):
         assert run_specific not in recorded
 
 
