@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
 from tests.factories import DEFAULT_PASSWORD, create_user
-from tests.support import TokenPairJson, bearer, login
+from tests.support import TokenPairJson, bearer, forge_token, login
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
@@ -196,9 +196,40 @@ def tight_limits(app: FastAPI) -> None:
             "LOGIN_RATE_LIMIT_PER_ACCOUNT": "2/minute",
             "LOGIN_RATE_LIMIT_PER_CLIENT": "3/minute",
             "REGISTER_RATE_LIMIT_PER_CLIENT": "2/minute",
+            "REGISTER_RATE_LIMIT_PER_ACCOUNT": "1/minute",
             "REFRESH_RATE_LIMIT_PER_CLIENT": "2/minute",
         }
     )
+
+
+@pytest.mark.usefixtures("tight_limits")
+async def test_register_is_throttled_per_email(client: AsyncClient) -> None:
+    first = await client.post(REGISTER, json=registration(email="same@example.com"))
+    again = await client.post(REGISTER, json=registration(email="SAME@example.com"))
+    assert (first.status_code, again.status_code) == (201, 429)
+
+
+async def test_refresh_is_throttled_per_account_and_forgeries_do_not_count(
+    app: FastAPI, client: AsyncClient, user: User, user_tokens: TokenPairJson
+) -> None:
+    app.state.settings = app.state.settings.model_copy(
+        update={"REFRESH_RATE_LIMIT_PER_ACCOUNT": "2/minute"}
+    )
+    # Forged tokens naming this user must not spend the user's budget...
+    forged = forge_token(
+        {"sub": str(user.id), "typ": "refresh", "exp": 4102444800}, key=b"attacker-key"
+    )
+    for _ in range(3):
+        response = await client.post(REFRESH, json={"refresh_token": forged})
+        assert response.status_code == 401
+    # ...so the user's own refreshes still go through, up to the per-account budget.
+    token = user_tokens["refresh_token"]
+    statuses = []
+    for _ in range(3):
+        response = await client.post(REFRESH, json={"refresh_token": token})
+        statuses.append(response.status_code)
+        token = response.json().get("refresh_token", token)
+    assert statuses == [200, 200, 429]
 
 
 @pytest.mark.usefixtures("tight_limits")
