@@ -11,12 +11,14 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.auth import service as auth_service
 from {{ cookiecutter.package_name }}.core import migrations
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.db import (
@@ -79,6 +81,21 @@ def _migrate(args: argparse.Namespace) -> None:
     migrations.upgrade(resolve_database_url(settings), args.revision)
 
 
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """Run `work` in one committed transaction on the configured database."""
+
+    async def run() -> None:
+        settings = get_settings()
+        engine = create_engine(settings, resolve_database_url(settings))
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as session:
+                await work(session)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 def _create_admin(args: argparse.Namespace) -> None:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
     try:
@@ -87,37 +104,26 @@ def _create_admin(args: argparse.Namespace) -> None:
         problems = "; ".join(f"{error['loc'][0]}: {error['msg']}" for error in exc.errors())
         raise SystemExit(f"create-admin: {problems}") from None
 
-    async def create() -> None:
-        settings = get_settings()
-        engine = create_engine(settings, resolve_database_url(settings))
-        try:
-            async with unit_of_work(create_sessionmaker(engine)) as session:
-                await user_service.register(session, data=data, role=UserRole.ADMIN)
-        finally:
-            await engine.dispose()
+    async def create(session: AsyncSession) -> None:
+        await user_service.register(session, data=data, role=UserRole.ADMIN)
 
     try:
-        asyncio.run(create())
+        _in_transaction(create)
     except AppError as exc:
         raise SystemExit(f"create-admin: {exc.message}") from None
     sys.stdout.write(f"Created admin {data.email}\n")
 
 
+def _purge_expired(_args: argparse.Namespace) -> None:
+    async def purge(session: AsyncSession) -> None:
+        tokens = await auth_service.purge_expired_tokens(session)
+        sys.stdout.write(f"Deleted {tokens} expired refresh tokens\n")
 {%- if cookiecutter.include_example_domain == "yes" %}
-
-
-def _purge_idempotency_keys(_args: argparse.Namespace) -> None:
-    async def purge() -> int:
-        settings = get_settings()
-        engine = create_engine(settings, resolve_database_url(settings))
-        try:
-            async with unit_of_work(create_sessionmaker(engine)) as session:
-                return await idempotency_service.purge_expired(session)
-        finally:
-            await engine.dispose()
-
-    sys.stdout.write(f"Deleted {asyncio.run(purge())} expired idempotency keys\n")
+        keys = await idempotency_service.purge_expired(session)
+        sys.stdout.write(f"Deleted {keys} expired idempotency keys\n")
 {%- endif %}
+
+    _in_transaction(purge)
 
 
 def _openapi(args: argparse.Namespace) -> None:
@@ -158,13 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     admin.set_defaults(handler=_create_admin)
 
-{%- if cookiecutter.include_example_domain == "yes" %}
-
     purge = commands.add_parser(
-        "purge-idempotency-keys", help="delete stored Idempotency-Key responses past their TTL"
+        "purge-expired", help="delete records past their lifetime, e.g. refresh tokens (daily)"
     )
-    purge.set_defaults(handler=_purge_idempotency_keys)
-{%- endif %}
+    purge.set_defaults(handler=_purge_expired)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument("--output", "-o", help="write to this file instead of stdout")

@@ -2,7 +2,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.repository import Repository
@@ -47,6 +47,12 @@ class RefreshTokenRepository(Repository[RefreshToken]):
         if except_family_id is not None:
             statement = statement.where(RefreshToken.family_id != except_family_id)
         await self.session.execute(statement)
+
+    async def delete_expired(self, *, now: datetime) -> int:
+        statement = (
+            delete(RefreshToken).where(RefreshToken.expires_at <= now).returning(RefreshToken.id)
+        )
+        return len((await self.session.execute(statement)).all())
 
     async def list_sessions(self, user_id: uuid.UUID, *, now: datetime) -> list[SessionSummary]:
         """The user's sessions that are neither revoked nor expired, most recently used first."""

@@ -121,6 +121,11 @@ async def revoke_sessions(
     )
 
 
+async def purge_expired_tokens(session: AsyncSession) -> int:
+    """Delete refresh tokens past their expiry (useless by then); returns how many."""
+    return await RefreshTokenRepository(session).delete_expired(now=datetime.now(UTC))
+
+
 async def authenticate(session: AsyncSession, *, claims: TokenClaims) -> User:
     """The active user an access token was issued to."""
     user = await UserRepository(session).get_or_none(claims.subject)
