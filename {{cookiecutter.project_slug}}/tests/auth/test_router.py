@@ -64,6 +64,7 @@ async def test_the_transaction_survives_a_duplicate_email(
         (registration(password="x" * 129), "password"),
         (registration(email="not-an-email"), "email"),
         (registration(full_name="   "), "full_name"),
+        (registration(full_name="Nul\u0000"), "full_name"),
         ({**registration(), "role": "admin"}, "role"),
     ],
 )

@@ -44,10 +44,13 @@ async def test_projects_need_authentication(client: AsyncClient) -> None:
     ("body", "field"),
     [
         ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
         ({"name": "x" * 201}, "name"),
         ({"name": "ok", "description": "x" * 2001}, "description"),
         ({"name": "ok", "owner_id": str(uuid.uuid4())}, "owner_id"),
         ({}, "name"),
+        ({"name": "nul\u0000byte"}, "name"),
+        ({"name": "ok", "description": "\u0000"}, "description"),
     ],
 )
 async def test_invalid_projects_are_422_naming_the_field(
@@ -109,6 +112,7 @@ async def test_the_total_counts_every_match_not_just_the_page(
         ({"limit": "101"}, "less than or equal to 100"),
         ({"sort": "owner_id"}, "'created_at', '-created_at' or 'name'"),
         ({"colour": "red"}, "unknown parameter colour; allowed: limit, offset, q, sort"),
+        ({"q": "a\u0000b"}, "must not contain NUL"),
     ],
 )
 async def test_list_parameters_outside_the_whitelist_are_refused(

@@ -5,9 +5,12 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
+from {{ cookiecutter.package_name }}.core.schemas import NoNul, Text
 
-ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=2000)]
+ProjectName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
+Description = Annotated[str, Field(max_length=2000), NoNul]
 
 
 ProjectSort = Literal["created_at", "-created_at", "name"]
@@ -56,5 +59,5 @@ class ProjectRead(BaseModel):
 
 
 class ProjectQuery(PageQuery):
-    q: str | None = Field(default=None, min_length=1, max_length=200, description="In the name.")
+    q: Text | None = Field(default=None, min_length=1, max_length=200, description="In the name.")
     sort: ProjectSort = "created_at"

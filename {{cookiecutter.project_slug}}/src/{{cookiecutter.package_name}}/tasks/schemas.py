@@ -13,10 +13,13 @@ from pydantic import (
 )
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
+from {{ cookiecutter.package_name }}.core.schemas import NoNul, Text
 from {{ cookiecutter.package_name }}.tasks.models import TaskStatus
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=5000)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
+Description = Annotated[str, Field(max_length=5000), NoNul]
 CENT = Decimal("0.01")
 # At most 10 digits before the point and 2 after: what NUMERIC(12, 2) stores exactly. Always
 # two decimals, so "12" is "12.00" in the response to the create and in every read after it.
@@ -87,7 +90,7 @@ class TaskRead(BaseModel):
 class TaskQuery(PageQuery):
     status: TaskStatus | None = None
     due_before: date | None = Field(default=None, description="Tasks due before this day.")
-    q: str | None = Field(
+    q: Text | None = Field(
         default=None, min_length=1, max_length=200, description="In the title or description."
     )
     sort: TaskSort = "created_at"
