@@ -35,7 +35,7 @@ async def test_a_retry_replays_the_first_response(
     first = await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
     retry = await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
     assert (first.status_code, retry.status_code) == (201, 201)
-    assert retry.json() == first.json()
+    assert retry.content == first.content
     assert retry.headers["location"] == first.headers["location"]
     assert retry.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers

@@ -2,8 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from {{ cookiecutter.package_name }}.core.models import Entity
@@ -25,7 +24,8 @@ class IdempotencyKey(Entity):
     # SHA-256 of the method, path and parsed body: the same key with another request is an error.
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None]
-    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # json, not jsonb: jsonb reorders keys, and a replay should be byte for byte the original.
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     location: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
