@@ -61,31 +61,20 @@ def test_the_compose_file_matches_the_compose_spec(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("version", OPTIONS["python_version"])
-def test_the_generated_workflow_is_valid_and_zizmor_clean(tmp_path: Path, version: str) -> None:
-    project = bake(tmp_path, ci="github", python_version=version)
+def assert_workflow_is_valid(root: Path) -> None:
     workflow = ".github/workflows/ci.yml"
     schema = run(
-        tool("check-jsonschema"),
-        "--builtin-schema",
-        "vendor.github-workflows",
-        workflow,
-        cwd=project,
+        tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", workflow, cwd=root
     )
     assert schema.returncode == 0, schema.stdout + schema.stderr
-    audit = run(tool("zizmor"), "--offline", workflow, cwd=project)
+    audit = run(tool("zizmor"), "--offline", workflow, cwd=root)
     assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+@pytest.mark.parametrize("version", OPTIONS["python_version"])
+def test_the_generated_workflow_is_valid_and_zizmor_clean(tmp_path: Path, version: str) -> None:
+    assert_workflow_is_valid(bake(tmp_path, ci="github", python_version=version))
 
 
 def test_the_templates_own_workflow_is_valid_and_zizmor_clean() -> None:
-    workflow = ".github/workflows/ci.yml"
-    schema = run(
-        tool("check-jsonschema"),
-        "--builtin-schema",
-        "vendor.github-workflows",
-        workflow,
-        cwd=TEMPLATE,
-    )
-    assert schema.returncode == 0, schema.stdout + schema.stderr
-    audit = run(tool("zizmor"), "--offline", workflow, cwd=TEMPLATE)
-    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert_workflow_is_valid(TEMPLATE)

@@ -5,8 +5,10 @@ With DATABASE_URL set, the test databases are created on that server (its user n
 otherwise on the embedded PostgreSQL under .keel/pgdata.
 """
 
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
+from io import StringIO
 
 import pytest
 from fastapi import FastAPI
@@ -21,9 +23,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from {{ cookiecutter.package_name }}.core import migrations
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import get_sessionmaker, resolve_database_url
+from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, RequestIdFilter
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
 
@@ -42,11 +44,7 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
     """A fresh database for this test worker, migrated to head, dropped at the end."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"{{ cookiecutter.package_name }}_test_{worker}"
-    async with scratch_database(server_url, name) as url:
-        engine = create_async_engine(url)
-        async with engine.begin() as connection:
-            await connection.run_sync(migrations.upgrade)
-        await engine.dispose()
+    async with scratch_database(server_url, name, migrated=True) as url:
         yield url
 
 
@@ -155,13 +153,25 @@ async def committing_client(server_url: str, database_url: str) -> AsyncIterator
     for real and run concurrently. The other fixtures share one rolled-back connection, which
     serialises everything, so races need this one."""
     name = f"{make_url(database_url).database}_concurrency"
-    async with scratch_database(server_url, name) as url:
-        engine = create_async_engine(url)
-        async with engine.begin() as connection:
-            await connection.run_sync(migrations.upgrade)
-        await engine.dispose()
+    async with scratch_database(server_url, name, migrated=True) as url:
         app = create_app(make_settings(url))
         async with app.router.lifespan_context(app):
             transport = ASGITransport(app=app)
             async with AsyncClient(transport=transport, base_url="http://testserver") as client:
                 yield client
+
+
+@pytest.fixture
+def log_lines() -> Iterator[StringIO]:
+    """Every log record written during the test, formatted exactly as production writes it."""
+    stream = StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(previous_level)

@@ -1,8 +1,6 @@
 """The auth endpoints end to end: register, log in, rotate, reuse, log out, throttle."""
 
 import json
-import logging
-from collections.abc import Iterator
 from io import StringIO
 
 import bcrypt
@@ -11,7 +9,6 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, RequestIdFilter
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
@@ -273,23 +270,8 @@ async def test_refresh_is_throttled_per_client(client: AsyncClient) -> None:
     assert statuses == [401, 401, 429]
 
 
-@pytest.fixture
-def captured_logs() -> Iterator[StringIO]:
-    stream = StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(previous)
-
-
 async def test_passwords_hashes_and_tokens_never_reach_responses_or_logs(
-    client: AsyncClient, captured_logs: StringIO
+    client: AsyncClient, log_lines: StringIO
 ) -> None:
     password = "recognisable-Pa55word-7731"
     registered = await client.post(REGISTER, json=registration(password=password))
@@ -298,7 +280,7 @@ async def test_passwords_hashes_and_tokens_never_reach_responses_or_logs(
     reused = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
     me = await client.get("/api/v1/users/me", headers=bearer(refreshed.json()["access_token"]))
     responses = [registered.text, refreshed.text, reused.text, me.text]
-    logs = captured_logs.getvalue()
+    logs = log_lines.getvalue()
     assert logs, "nothing was logged: the check below would prove nothing"
     for text in [*responses, logs]:
         assert password not in text

@@ -2,7 +2,7 @@
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from io import StringIO
 
 import pytest
@@ -10,7 +10,6 @@ from fastapi import APIRouter, FastAPI, Request
 from httpx import ASGITransport, AsyncClient
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, RequestIdFilter
 from {{ cookiecutter.package_name }}.main import create_app
 
 from tests.support import make_settings
@@ -30,22 +29,6 @@ async def echo_body(request: Request) -> dict[str, int]:
 async def echo_client(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
     app.include_router(echo)
     yield client
-
-
-@pytest.fixture
-def log_lines() -> Iterator[StringIO]:
-    """Every log record written during the test, formatted exactly as production writes it."""
-    stream = StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    previous_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(previous_level)
 
 
 async def test_a_request_id_is_generated_and_returned(client: AsyncClient) -> None:

@@ -1,3 +1,5 @@
+import uuid
+
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
@@ -7,8 +9,7 @@ from {{ cookiecutter.package_name }}.core.db import DbSession
 from {{ cookiecutter.package_name }}.core.openapi import problem_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page
 from {{ cookiecutter.package_name }}.core.versioning import IfMatchDep, etag
-from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
-from {{ cookiecutter.package_name }}.idempotency.http import IdempotencyKeyHeader, to_response
+from {{ cookiecutter.package_name }}.idempotency.http import IdempotencyKeyHeader, create_once
 from {{ cookiecutter.package_name }}.projects import service as project_service
 from {{ cookiecutter.package_name }}.projects.dependencies import OwnedProject, ProjectQueryDep
 from {{ cookiecutter.package_name }}.projects.repository import ProjectWithCounts
@@ -65,23 +66,19 @@ async def create_project(
 ) -> JSONResponse:
     """Create a project; send an `Idempotency-Key` header to make retries safe."""
 
-    async def create() -> idempotency_service.StoredResponse:
+    async def create() -> tuple[ProjectRead, uuid.UUID]:
         view = await project_service.create_project(session, owner=user, data=data)
-        return idempotency_service.StoredResponse(
-            status_code=status.HTTP_201_CREATED,
-            body=project_read(view).model_dump(mode="json"),
-            location=f"{request.url.path}/{view.project.id}",
-        )
+        return project_read(view), view.project.id
 
-    stored = await idempotency_service.run_once(
+    return await create_once(
         session,
+        request=request,
         user_id=user.id,
         key=idempotency_key,
-        request_fingerprint=idempotency_service.fingerprint("POST", request.url.path, data),
+        body=data,
         ttl=settings.idempotency_key_ttl,
-        action=create,
+        create=create,
     )
-    return to_response(stored)
 
 
 @router.get("/{project_id}", responses=problem_responses(401, 404, 422))

@@ -1,3 +1,5 @@
+import uuid
+
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
@@ -7,8 +9,7 @@ from {{ cookiecutter.package_name }}.core.db import DbSession
 from {{ cookiecutter.package_name }}.core.openapi import problem_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page
 from {{ cookiecutter.package_name }}.core.versioning import IfMatchDep, etag
-from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
-from {{ cookiecutter.package_name }}.idempotency.http import IdempotencyKeyHeader, to_response
+from {{ cookiecutter.package_name }}.idempotency.http import IdempotencyKeyHeader, create_once
 from {{ cookiecutter.package_name }}.projects.dependencies import OwnedProject
 from {{ cookiecutter.package_name }}.tasks import service as task_service
 from {{ cookiecutter.package_name }}.tasks.dependencies import OwnedTask, TaskQueryDep
@@ -49,23 +50,19 @@ async def create_task(
 ) -> JSONResponse:
     """Add a task to a project; send an `Idempotency-Key` header to make retries safe."""
 
-    async def create() -> idempotency_service.StoredResponse:
+    async def create() -> tuple[TaskRead, uuid.UUID]:
         task = await task_service.create_task(session, project=project, data=data)
-        return idempotency_service.StoredResponse(
-            status_code=status.HTTP_201_CREATED,
-            body=TaskRead.model_validate(task).model_dump(mode="json"),
-            location=f"{request.url.path}/{task.id}",
-        )
+        return TaskRead.model_validate(task), task.id
 
-    stored = await idempotency_service.run_once(
+    return await create_once(
         session,
+        request=request,
         user_id=user.id,
         key=idempotency_key,
-        request_fingerprint=idempotency_service.fingerprint("POST", request.url.path, data),
+        body=data,
         ttl=settings.idempotency_key_ttl,
-        action=create,
+        create=create,
     )
-    return to_response(stored)
 
 
 @router.get("/{task_id}", response_model=TaskRead, responses=problem_responses(401, 404, 422))
