@@ -71,7 +71,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_credentials=True,
             allow_methods=["*"],
             allow_headers=["*"],
+            # Response headers a browser script on another origin may read.
+{%- if cookiecutter.include_example_domain == "yes" %}
+            expose_headers=[
+                "X-Request-ID",
+                "ETag",
+                "Location",
+                "Retry-After",
+                "Idempotent-Replayed",
+            ],
+{%- else %}
             expose_headers=["X-Request-ID", "ETag", "Location", "Retry-After"],
+{%- endif %}
         )
     app.add_middleware(RequestContextMiddleware, hsts=settings.is_production)
     return app

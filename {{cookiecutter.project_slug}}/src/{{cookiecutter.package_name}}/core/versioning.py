@@ -33,8 +33,8 @@ class IfMatch:
     def check(self, version: int, *, noun: str) -> None:
         if self.versions is not None and version not in self.versions:
             raise PreconditionFailedError(
-                f"{noun} has changed since you read it (now version {version}); "
-                "GET it again and retry with its new ETag"
+                f"{noun} is at version {version}, which If-Match does not name: it has changed "
+                "since you read it (or the ETag is malformed); GET it again and use its ETag"
             )
 
 
