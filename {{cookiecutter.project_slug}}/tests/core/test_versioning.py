@@ -38,7 +38,9 @@ def test_a_missing_if_match_is_refused_when_required(settings: Settings) -> None
 
 def test_a_version_outside_the_list_fails_the_precondition() -> None:
     IfMatch(versions=frozenset({2})).check(2, noun="Task")
-    with pytest.raises(PreconditionFailedError, match="Task is at version 2, which If-Match does not name"):
+    with pytest.raises(
+        PreconditionFailedError, match="Task is at version 2, which If-Match does not name"
+    ):
         IfMatch(versions=frozenset({1})).check(2, noun="Task")
 
 
