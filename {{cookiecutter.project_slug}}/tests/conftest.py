@@ -148,17 +148,22 @@ async def admin_tokens(client: AsyncClient, admin: User) -> TokenPairJson:
 
 
 @pytest.fixture
-async def committing_client(server_url: str, database_url: str) -> AsyncIterator[AsyncClient]:
+async def committing_database_url(server_url: str, database_url: str) -> AsyncIterator[str]:
+    name = f"{make_url(database_url).database}_concurrency"
+    async with scratch_database(server_url, name, migrated=True) as url:
+        yield url
+
+
+@pytest.fixture
+async def committing_client(committing_database_url: str) -> AsyncIterator[AsyncClient]:
     """A client of an app with its own connection pool on a scratch database: requests commit
     for real and run concurrently. The other fixtures share one rolled-back connection, which
     serialises everything, so races need this one."""
-    name = f"{make_url(database_url).database}_concurrency"
-    async with scratch_database(server_url, name, migrated=True) as url:
-        app = create_app(make_settings(url))
-        async with app.router.lifespan_context(app):
-            transport = ASGITransport(app=app)
-            async with AsyncClient(transport=transport, base_url="http://testserver") as client:
-                yield client
+    app = create_app(make_settings(committing_database_url))
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
 
 
 @pytest.fixture

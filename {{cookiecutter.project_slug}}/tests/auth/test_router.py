@@ -10,7 +10,6 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
 from tests.factories import DEFAULT_PASSWORD, create_user
 from tests.support import TokenPairJson, bearer, forge_token, login
@@ -45,15 +44,6 @@ async def test_registering_a_taken_email_in_any_case_is_a_409(
     assert user.email not in response.text
 
 
-async def test_the_transaction_survives_a_duplicate_email(
-    client: AsyncClient, session: AsyncSession, user: User
-) -> None:
-    # The conflicting INSERT ran in a savepoint: the request's transaction is still usable,
-    # and the earlier account is intact.
-    await client.post(REGISTER, json=registration(email=user.email))
-    assert await UserRepository(session).get_by_email(user.email) is not None
-
-
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -80,6 +70,23 @@ async def test_login_returns_a_token_pair(client: AsyncClient, user: User) -> No
     assert tokens["expires_in"] == 15 * 60
     me = await client.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))
     assert me.json()["email"] == user.email
+
+
+async def test_a_nul_in_the_login_form_is_a_422(client: AsyncClient) -> None:
+    response = await client.post(LOGIN, data={"username": "a\x00b@example.com", "password": "x"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "username"]
+
+
+async def test_token_responses_are_never_cached(
+    client: AsyncClient, user: User, user_tokens: TokenPairJson
+) -> None:
+    login_response = await client.post(
+        LOGIN, data={"username": user.email, "password": DEFAULT_PASSWORD}
+    )
+    refreshed = await client.post(REFRESH, json={"refresh_token": user_tokens["refresh_token"]})
+    for response in (login_response, refreshed):
+        assert response.headers["cache-control"] == "no-store"
 
 
 async def test_login_ignores_the_case_of_the_email(client: AsyncClient, user: User) -> None:

@@ -29,6 +29,11 @@ async def test_every_error_response_is_declared_as_problem_json(client: AsyncCli
                 assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
 
 
+async def test_operations_with_a_body_declare_400_and_413(client: AsyncClient) -> None:
+    operation = (await openapi(client))["paths"]["/api/v1/auth/register"]["post"]
+    assert {"400", "413", "422", "500"} <= set(operation["responses"])
+
+
 async def test_readiness_declares_its_503(client: AsyncClient) -> None:
     document = await openapi(client)
     assert "503" in document["paths"]["/health/ready"]["get"]["responses"]

@@ -22,6 +22,8 @@ from {{ cookiecutter.package_name }}.core.versioning import (
         ('W/"3"', frozenset()),
         ("3", frozenset()),
         ('"three"', frozenset()),
+        ('"\u00b2"', frozenset()),
+        ('"12345678901234567890123"', frozenset()),
     ],
 )
 def test_if_match_headers_parse_to_the_versions_they_allow(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from {{ cookiecutter.package_name }}.idempotency.models import IdempotencyKey
 from {{ cookiecutter.package_name }}.projects.models import Project
@@ -147,3 +147,29 @@ async def test_concurrent_retries_create_exactly_one_project(
     assert replayed.count("true") == 9
     listed = await client.get(PROJECTS, headers=bearer(tokens["access_token"]))
     assert listed.json()["total"] == 1
+
+
+async def test_concurrent_retries_with_an_expired_key_create_once_and_replay(
+    committing_client: AsyncClient, committing_database_url: str
+) -> None:
+    client = committing_client
+    account = {"email": "late@example.com", "password": "a long enough secret", "full_name": "L"}
+    await client.post("/api/v1/auth/register", json=account)
+    tokens = await login(client, account["email"], account["password"])
+    headers = with_key(tokens, "reused-after-a-day")
+    await client.post(PROJECTS, json={"name": "First"}, headers=headers)
+    engine = create_async_engine(committing_database_url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(IdempotencyKey).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    await engine.dispose()
+
+    responses = await asyncio.gather(
+        *(client.post(PROJECTS, json={"name": "Second"}, headers=headers) for _ in range(6))
+    )
+
+    assert [response.status_code for response in responses] == [201] * 6
+    assert len({response.json()["id"] for response in responses}) == 1
+    replayed = [response.headers.get("idempotent-replayed") for response in responses]
+    assert replayed.count("true") == 5

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.errors import NotFoundError, PreconditionFailedError
+from {{ cookiecutter.package_name }}.core.errors import ConflictError, NotFoundError
 from {{ cookiecutter.package_name }}.projects.models import Project
 from {{ cookiecutter.package_name }}.projects.repository import ProjectRepository
 from {{ cookiecutter.package_name }}.users.models import User
@@ -34,5 +34,5 @@ async def test_a_write_over_a_concurrent_change_fails_instead_of_overwriting(
         .execution_options(synchronize_session=False)
     )
     # ...so this UPDATE ... WHERE version = 1 matches no row.
-    with pytest.raises(PreconditionFailedError, match="changed by another request"):
+    with pytest.raises(ConflictError, match="changed by another request at the same time"):
         await ProjectRepository(session, owner_id=user.id).update(project, {"name": "Mine"})

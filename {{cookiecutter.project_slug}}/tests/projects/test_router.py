@@ -112,6 +112,7 @@ async def test_the_total_counts_every_match_not_just_the_page(
         ({"limit": "101"}, "less than or equal to 100"),
         ({"sort": "owner_id"}, "'created_at', '-created_at' or 'name'"),
         ({"colour": "red"}, "unknown parameter colour; allowed: limit, offset, q, sort"),
+        ({"offset": "99999999999999999999"}, "less than or equal to 1000000"),
         ({"q": "a\u0000b"}, "must not contain NUL"),
     ],
 )
@@ -312,3 +313,23 @@ async def test_concurrent_creates_of_one_name_make_exactly_one_project(
     assert sorted(response.status_code for response in responses) == [201] + [409] * 7
     listed = await client.get(PROJECTS, headers=headers)
     assert listed.json()["total"] == 1
+
+
+async def test_concurrent_unconditional_updates_never_claim_a_failed_precondition(
+    committing_client: AsyncClient,
+) -> None:
+    client = committing_client
+    account = {"email": "editor@example.com", "password": "a long enough secret", "full_name": "E"}
+    await client.post("/api/v1/auth/register", json=account)
+    headers = bearer((await login(client, account["email"], account["password"]))["access_token"])
+    created = await client.post(PROJECTS, json={"name": "Draft"}, headers=headers)
+    url = created.headers["location"]
+    responses = await asyncio.gather(
+        *(client.patch(url, json={"name": f"Edit {n}"}, headers=headers) for n in range(6))
+    )
+    statuses = [response.status_code for response in responses]
+    # No If-Match was sent, so no 412: a write that lost the race is a 409 to retry.
+    assert set(statuses) <= {200, 409}
+    assert 200 in statuses
+    conflicts = [response.json()["code"] for response in responses if response.status_code == 409]
+    assert set(conflicts) <= {"concurrent_update"}

@@ -7,6 +7,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.errors import NotFoundError
+from {{ cookiecutter.package_name }}.users.errors import EmailTakenError
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
@@ -101,3 +102,15 @@ async def test_email_lookup_ignores_case(session: AsyncSession) -> None:
     await add_users(session, 1, prefix="Mixed.Case")
     found = await UserRepository(session).get_by_email("mixed.case0@EXAMPLE.com")
     assert found is not None
+
+
+async def test_a_duplicate_email_is_a_conflict_and_the_transaction_goes_on(
+    session: AsyncSession,
+) -> None:
+    await add_users(session, 1, prefix="dup")
+    repository = UserRepository(session)
+    with pytest.raises(EmailTakenError):
+        await repository.create(User(email="DUP0@example.com", hashed_password="x", full_name="D"))
+    # The INSERT failed inside a savepoint. Without it, PostgreSQL would refuse every further
+    # statement of this transaction ("current transaction is aborted").
+    assert await repository.get_by_email("dup0@example.com") is not None

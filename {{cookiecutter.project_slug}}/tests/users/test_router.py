@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -180,3 +181,28 @@ async def test_an_admin_can_delete_a_user_but_not_themselves(
     assert (await client.delete(f"{USERS}/{user.id}", headers=headers)).status_code == 204
     assert (await client.get(f"{USERS}/{user.id}", headers=headers)).status_code == 404
     assert (await client.delete(f"{USERS}/{admin.id}", headers=headers)).status_code == 409
+
+
+async def test_password_changes_are_throttled_per_account(
+    app: FastAPI, client: AsyncClient, user_tokens: TokenPairJson
+) -> None:
+    app.state.settings = app.state.settings.model_copy(
+        update={"PASSWORD_CHANGE_RATE_LIMIT_PER_ACCOUNT": "2/minute"}
+    )
+    guess = {"password": "a new long secret", "current_password": "a guess"}
+    headers = bearer(user_tokens["access_token"])
+    statuses = [(await client.patch(ME, json=guess, headers=headers)).status_code for _ in range(3)]
+    assert statuses == [422, 422, 429]
+    # Renaming is not a password guess and stays possible.
+    renamed = await client.patch(ME, json={"full_name": "Still me"}, headers=headers)
+    assert renamed.status_code == 200
+
+
+@pytest.mark.parametrize("body", [{"full_name": None}, {"role": None}, {"is_active": None}])
+async def test_an_admin_cannot_clear_required_fields(
+    client: AsyncClient, user: User, admin_tokens: TokenPairJson, body: dict[str, None]
+) -> None:
+    response = await client.patch(
+        f"{USERS}/{user.id}", json=body, headers=bearer(admin_tokens["access_token"])
+    )
+    assert response.status_code == 422

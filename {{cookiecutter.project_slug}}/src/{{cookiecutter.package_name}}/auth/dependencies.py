@@ -76,7 +76,8 @@ class LoginForm(OAuth2PasswordRequestForm):
 
     def __init__(
         self,
-        username: Annotated[str, Form(max_length=320)],
+        # No NUL: PostgreSQL cannot compare text containing U+0000 (it would be a 500).
+        username: Annotated[str, Form(max_length=320, pattern=r"^[^\x00]*$")],
         password: Annotated[str, Form(max_length=128)],
     ) -> None:
         super().__init__(username=username, password=password)

@@ -20,6 +20,9 @@ from {{ cookiecutter.package_name }}.users.schemas import UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
+# Tokens must not be kept by any cache between the client and us (RFC 6749, section 5.1).
+TOKEN_RESPONSE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
 
 @router.post(
     "/register",
@@ -36,9 +39,14 @@ async def register(data: ThrottledRegistration, session: DbSession, response: Re
 
 @router.post("/login", responses=problem_responses(401, 422, 429))
 async def login(
-    form: ThrottledLoginForm, session: DbSession, tokens: Tokens, settings: SettingsDep
+    form: ThrottledLoginForm,
+    session: DbSession,
+    tokens: Tokens,
+    settings: SettingsDep,
+    response: Response,
 ) -> TokenPair:
     """Exchange an email (as `username`) and password for an access and a refresh token."""
+    response.headers.update(TOKEN_RESPONSE_HEADERS)
     return await auth_service.login(
         session, email=form.username, password=form.password, tokens=tokens, settings=settings
     )
@@ -46,9 +54,14 @@ async def login(
 
 @router.post("/refresh", responses=problem_responses(401, 422, 429))
 async def refresh_tokens(
-    data: ThrottledRefreshRequest, session: DbSession, tokens: Tokens, settings: SettingsDep
+    data: ThrottledRefreshRequest,
+    session: DbSession,
+    tokens: Tokens,
+    settings: SettingsDep,
+    response: Response,
 ) -> TokenPair:
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
+    response.headers.update(TOKEN_RESPONSE_HEADERS)
     return await auth_service.refresh(
         session, refresh_token=data.refresh_token, tokens=tokens, settings=settings
     )

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     REGISTER_RATE_LIMIT_PER_ACCOUNT: str = "3/hour"
     REFRESH_RATE_LIMIT_PER_CLIENT: str = "60/minute"
     REFRESH_RATE_LIMIT_PER_ACCOUNT: str = "30/minute"
+    PASSWORD_CHANGE_RATE_LIMIT_PER_ACCOUNT: str = "5/hour"  # noqa: S105 - a rate, not a secret
 {%- if cookiecutter.include_example_domain == "yes" %}
 
     # How long a stored Idempotency-Key response is replayed before the key can be reused.

@@ -30,6 +30,8 @@ def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
         pool_timeout=settings.DB_POOL_TIMEOUT_SECONDS,
         # A connection that died with a database restart is replaced instead of failing a request.
         pool_pre_ping=True,
+        # Error messages keep the SQL but not its parameters, which may be personal data.
+        hide_parameters=True,
         connect_args={
             "timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
             "server_settings": {

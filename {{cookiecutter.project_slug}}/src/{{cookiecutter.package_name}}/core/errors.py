@@ -268,8 +268,15 @@ async def handle_database_error(request: Request, exc: Exception) -> JSONRespons
     assert isinstance(exc, sa_exc.DBAPIError)  # noqa: S101 - registered for it only
     if exc.connection_invalidated:
         return await handle_database_unavailable(request, exc)
-    # str(exc) holds the SQL and its parameters: log the driver's error class, never the text.
-    logger.error("database error: %s", type(exc.orig).__name__)
+    # With hide_parameters (core/db.py) the message holds the SQL but not the values: safe to
+    # log with its traceback, and never sent to the client.
+    logger.error(
+        "database error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"sqlstate": getattr(exc.orig, "sqlstate", None)},
+    )
     return unhandled_error_response(request)
 
 

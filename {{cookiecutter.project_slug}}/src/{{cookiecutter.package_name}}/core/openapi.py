@@ -35,6 +35,10 @@ def _declare_problems(schema: dict[str, Any]) -> None:
             for status, response in responses.items():
                 if status.isdigit() and int(status) >= HTTPStatus.BAD_REQUEST:
                     _as_problem(response)
+            if "requestBody" in operation:
+                # Raised before the route runs: an undecodable or an oversized body.
+                _as_problem(responses.setdefault("400", {"description": "Bad Request"}))
+                _as_problem(responses.setdefault("413", {"description": "Content Too Large"}))
             # Any operation can fail unexpectedly; the body is still a Problem.
             _as_problem(responses.setdefault("500", {"description": "Internal Server Error"}))
     components = schema.setdefault("components", {}).setdefault("schemas", {})

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Deeper than this, offset paging is slow anyway: narrow the filter instead.
+MAX_OFFSET = 1_000_000
 {%- if cookiecutter.python_version == "3.11" %}
 
 ItemT = TypeVar("ItemT")
@@ -25,7 +27,7 @@ class PageQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
     @model_validator(mode="before")
     @classmethod

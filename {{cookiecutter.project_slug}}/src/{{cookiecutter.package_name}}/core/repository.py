@@ -16,11 +16,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
-from {{ cookiecutter.package_name }}.core.errors import (
-    ConflictError,
-    NotFoundError,
-    PreconditionFailedError,
-)
+from {{ cookiecutter.package_name }}.core.errors import ConflictError, NotFoundError
 from {{ cookiecutter.package_name }}.core.models import Entity
 
 # Unique constraint name -> the error a duplicate becomes, e.g. {"uq_users_email": EmailTaken}.
@@ -69,42 +65,54 @@ class Repository[ModelT: Entity]:
 
     async def create(self, entity: ModelT) -> ModelT:
         """Insert `entity`; a duplicate of a `unique_conflicts` key becomes that ConflictError."""
-        self.session.add(entity)
-        await self._flush()
+        await self._write(lambda: self.session.add(entity))
         return entity
 
     async def update(self, entity: ModelT, values: Mapping[str, object]) -> ModelT:
-        for field, value in values.items():
-            setattr(entity, field, value)
-        await self._flush()
+        def apply() -> None:
+            for field, value in values.items():
+                setattr(entity, field, value)
+
+        await self._write(apply)
         return entity
 
     async def delete(self, entity: ModelT) -> None:
         await self.session.delete(entity)
-        await self._flush()
+        await self._write()
 
-    async def _flush(self) -> None:
-        """Write pending changes, translating the two expected failures into domain errors.
+    async def _write(self, change: Callable[[], None] | None = None) -> None:
+        """Make `change` and flush it, translating the expected failures into domain errors.
 
-        With `unique_conflicts`, the write runs in a savepoint: a duplicate leaves the
-        transaction usable, and the database decides, so two concurrent requests cannot both
-        pass a check-then-insert. With a `version_id_col`, a row changed by someone else since
-        it was read matches nothing, and SQLAlchemy raises StaleDataError.
+        With `unique_conflicts`, the change runs in a savepoint: a duplicate undoes just that
+        change and leaves the transaction usable, and the database decides, so two concurrent
+        requests cannot both pass a check-then-insert. A reference to a row another request
+        deleted meanwhile is a conflict too. With a `version_id_col`, a row changed by another
+        request since it was read matches nothing, and SQLAlchemy raises StaleDataError.
         """
         try:
             if not self.unique_conflicts:
+                if change is not None:
+                    change()
                 await self.session.flush()
                 return
             async with self.session.begin_nested():
+                if change is not None:
+                    change()
                 await self.session.flush()
         except IntegrityError as exc:
-            conflict = self.unique_conflicts.get(_constraint_name(exc) or "")
-            if conflict is None:
-                raise
-            raise conflict() from exc
+            conflict = self.unique_conflicts.get(_driver_attribute(exc, "constraint_name"))
+            if conflict is not None:
+                raise conflict() from exc
+            if _driver_attribute(exc, "sqlstate") == FOREIGN_KEY_VIOLATION:
+                raise ConflictError(
+                    f"{self.noun} refers to a record another request just deleted",
+                    code="reference_deleted",
+                ) from exc
+            raise
         except StaleDataError as exc:
-            raise PreconditionFailedError(
-                f"{self.noun} was changed by another request; read it again and retry"
+            raise ConflictError(
+                f"{self.noun} was changed by another request at the same time; read it again",
+                code="concurrent_update",
             ) from exc
 
 
@@ -116,8 +124,11 @@ def contains(
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-def _constraint_name(error: IntegrityError) -> str | None:
-    # asyncpg reports the violated constraint on the driver exception SQLAlchemy wraps.
+FOREIGN_KEY_VIOLATION = "23503"
+
+
+def _driver_attribute(error: IntegrityError, name: str) -> str:
+    # asyncpg reports the constraint and SQLSTATE on the driver exception SQLAlchemy wraps.
     driver_error = getattr(error.orig, "__cause__", None)
-    name = getattr(driver_error, "constraint_name", None)
-    return name if isinstance(name, str) else None
+    value = getattr(driver_error, name, None)
+    return value if isinstance(value, str) else ""

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel
 
 
 def _without_nul(value: str) -> str:
@@ -16,3 +16,11 @@ def _without_nul(value: str) -> str:
 # Put it after any constraints: Annotated[str, StringConstraints(...), NoNul].
 NoNul = AfterValidator(_without_nul)
 Text = Annotated[str, NoNul]
+
+
+def refuse_nulls(model: BaseModel, *fields: str) -> None:
+    """For partial updates: leaving a field out keeps it, but `null` for a field that cannot be
+    empty is an error (instead of a database error, or a silent no-op)."""
+    for name in fields:
+        if name in model.model_fields_set and getattr(model, name) is None:
+            raise ValueError(f"{name} cannot be null; leave it out to keep it")

@@ -1,10 +1,13 @@
 """Optimistic concurrency over HTTP: a row's `version` is its ETag, and a write carrying
 `If-Match` only succeeds against the version the client last saw (412 otherwise).
 
-Without If-Match a write is accepted (last write wins), unless REQUIRE_IF_MATCH is set: then
-it is refused with 428 so no client can overwrite changes it never saw.
+Without If-Match a write is accepted (the last write wins), unless REQUIRE_IF_MATCH is set: then
+it is refused with 428 so no client can overwrite changes it never saw. Either way, two writes
+racing on the same version cannot both win: the loser gets 409 `concurrent_update` (see
+`core/repository.py`).
 """
 
+import re
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated
@@ -18,6 +21,10 @@ from {{ cookiecutter.package_name }}.core.errors import AppError, PreconditionFa
 class PreconditionRequiredError(AppError):
     status_code = HTTPStatus.PRECONDITION_REQUIRED
     code = "precondition_required"
+
+
+# ASCII digits only: str.isdigit() would also accept "²", which int() then refuses.
+_ETAG = re.compile(r'"([0-9]{1,18})"')
 
 
 def etag(version: int) -> str:
@@ -49,12 +56,8 @@ def parse_if_match(
     if if_match.strip() == "*":
         return IfMatch(versions=None)
     # Strong comparison (RFC 9110): a weak W/"3" or anything unparsable matches no version.
-    versions = {
-        int(tag[1:-1])
-        for tag in (part.strip() for part in if_match.split(","))
-        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit()
-    }
-    return IfMatch(versions=frozenset(versions))
+    tags = (_ETAG.fullmatch(part.strip()) for part in if_match.split(","))
+    return IfMatch(versions=frozenset(int(tag[1]) for tag in tags if tag))
 
 
 IfMatchDep = Annotated[IfMatch, Depends(parse_if_match)]

@@ -41,6 +41,20 @@ class IdempotencyKeyRepository(Repository[IdempotencyKey]):
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
 
+    async def delete_if_expired(self, *, user_id: uuid.UUID, key: str, now: datetime) -> bool:
+        """Delete the key if it is past its lifetime. One statement, so when several requests
+        try at once, exactly one deletes it and the others find nothing."""
+        statement = (
+            delete(IdempotencyKey)
+            .where(
+                IdempotencyKey.user_id == user_id,
+                IdempotencyKey.key == key,
+                IdempotencyKey.expires_at <= now,
+            )
+            .returning(IdempotencyKey.id)
+        )
+        return (await self.session.execute(statement)).first() is not None
+
     async def record_response(
         self,
         *,

@@ -49,31 +49,30 @@ async def run_once(
         return await action()
     repository = IdempotencyKeyRepository(session)
     now = datetime.now(UTC)
-    claimed = await repository.claim(
-        user_id=user_id, key=key, fingerprint=request_fingerprint, expires_at=now + ttl
+
+    async def claim() -> bool:
+        return await repository.claim(
+            user_id=user_id, key=key, fingerprint=request_fingerprint, expires_at=now + ttl
+        )
+
+    # A key past its lifetime (and not yet purged) may be used afresh.
+    claimed = await claim() or (
+        await repository.delete_if_expired(user_id=user_id, key=key, now=now) and await claim()
     )
     if not claimed:
+        # Another request holds the key. Its claim and its response were committed together,
+        # so the row, if still there, carries the response to replay.
         existing = await repository.get_by_key(user_id=user_id, key=key)
-        if existing is not None and existing.expires_at <= now:
-            # Past its lifetime (and not yet purged): the key may be used afresh.
-            await repository.delete(existing)
-            existing = None
-            claimed = await repository.claim(
-                user_id=user_id, key=key, fingerprint=request_fingerprint, expires_at=now + ttl
-            )
-        if existing is not None:
-            if existing.fingerprint != request_fingerprint:
-                raise IdempotencyKeyReusedError
-            if existing.status_code is None or existing.response_body is None:
-                raise ConflictError("A request with this Idempotency-Key is still in progress")
-            return StoredResponse(
-                status_code=existing.status_code,
-                body=existing.response_body,
-                location=existing.location,
-                replayed=True,
-            )
-        if not claimed:
-            raise ConflictError("A request with this Idempotency-Key is still in progress")
+        if existing is None or existing.status_code is None or existing.response_body is None:
+            raise ConflictError("The Idempotency-Key was released meanwhile; send it again")
+        if existing.fingerprint != request_fingerprint:
+            raise IdempotencyKeyReusedError
+        return StoredResponse(
+            status_code=existing.status_code,
+            body=existing.response_body,
+            location=existing.location,
+            replayed=True,
+        )
     response = await action()
     await repository.record_response(
         user_id=user_id,

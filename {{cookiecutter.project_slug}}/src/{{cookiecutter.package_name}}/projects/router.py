@@ -111,7 +111,7 @@ async def update_project(
 @router.delete(
     "/{project_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 404, 412, 422, 428),
+    responses=problem_responses(401, 404, 409, 412, 422, 428),
 )
 async def delete_project(
     project: OwnedProject, if_match: IfMatchDep, user: CurrentUser, session: DbSession

@@ -5,7 +5,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
-from {{ cookiecutter.package_name }}.core.schemas import NoNul, Text
+from {{ cookiecutter.package_name }}.core.schemas import NoNul, Text, refuse_nulls
 
 ProjectName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
@@ -33,9 +33,7 @@ class ProjectUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _required_fields_cannot_be_cleared(self) -> Self:
-        for name in ("name",):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        refuse_nulls(self, "name")
         return self
 
 

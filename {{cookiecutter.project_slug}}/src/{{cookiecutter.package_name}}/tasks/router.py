@@ -73,13 +73,22 @@ async def get_task(task: OwnedTask, response: Response) -> Task:
 
 
 @router.patch(
-    "/{task_id}", response_model=TaskRead, responses=problem_responses(401, 404, 412, 422, 428)
+    "/{task_id}",
+    response_model=TaskRead,
+    responses=problem_responses(401, 404, 409, 412, 422, 428),
 )
 async def update_task(
-    data: TaskUpdate, task: OwnedTask, if_match: IfMatchDep, session: DbSession, response: Response
+    data: TaskUpdate,
+    project: OwnedProject,
+    task: OwnedTask,
+    if_match: IfMatchDep,
+    session: DbSession,
+    response: Response,
 ) -> Task:
     """Change a task (send `If-Match` to avoid lost updates)."""
-    task = await task_service.update_task(session, task=task, data=data, if_match=if_match)
+    task = await task_service.update_task(
+        session, project=project, task=task, data=data, if_match=if_match
+    )
     response.headers["ETag"] = etag(task.version)
     return task
 
@@ -87,7 +96,7 @@ async def update_task(
 @router.delete(
     "/{task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 404, 412, 422, 428),
+    responses=problem_responses(401, 404, 409, 412, 422, 428),
 )
 async def delete_task(task: OwnedTask, if_match: IfMatchDep, session: DbSession) -> None:
     """Delete a task."""

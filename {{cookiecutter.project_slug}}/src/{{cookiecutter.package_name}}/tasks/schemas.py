@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
-from {{ cookiecutter.package_name }}.core.schemas import NoNul, Text
+from {{ cookiecutter.package_name }}.core.schemas import NoNul, Text, refuse_nulls
 from {{ cookiecutter.package_name }}.tasks.models import TaskStatus
 
 Title = Annotated[
@@ -26,7 +26,8 @@ CENT = Decimal("0.01")
 Estimate = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2),
-    AfterValidator(lambda amount: amount.quantize(CENT)),
+    # "+ 0" turns a "-0" into 0, so no estimate reads "-0.00".
+    AfterValidator(lambda amount: (amount + 0).quantize(CENT)),
 ]
 
 
@@ -58,9 +59,7 @@ class TaskUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _required_fields_cannot_be_cleared(self) -> Self:
-        for name in ("title", "status"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        refuse_nulls(self, "title", "status")
         return self
 
 

@@ -28,7 +28,7 @@ async def get_task(session: AsyncSession, *, project: Project, task_id: uuid.UUI
 
 
 async def create_task(session: AsyncSession, *, project: Project, data: TaskCreate) -> Task:
-    assignee = await _assignee(session, data.assignee_id)
+    assignee = await _assignee(session, project=project, assignee_id=data.assignee_id)
     task = Task(
         project_id=project.id,
         title=data.title,
@@ -43,13 +43,15 @@ async def create_task(session: AsyncSession, *, project: Project, data: TaskCrea
 
 
 async def update_task(
-    session: AsyncSession, *, task: Task, data: TaskUpdate, if_match: IfMatch
+    session: AsyncSession, *, project: Project, task: Task, data: TaskUpdate, if_match: IfMatch
 ) -> Task:
     if_match.check(task.version, noun="Task")
     changes = data.model_dump(exclude_unset=True)
     if "assignee_id" in changes:
-        # Checked before anything is written: an unknown ID changes nothing.
-        changes["assignee"] = await _assignee(session, data.assignee_id)
+        # Checked before anything is written: a refused ID changes nothing.
+        changes["assignee"] = await _assignee(
+            session, project=project, assignee_id=data.assignee_id
+        )
     return await TaskRepository(session, project_id=task.project_id).update(task, changes)
 
 
@@ -58,19 +60,25 @@ async def delete_task(session: AsyncSession, *, task: Task, if_match: IfMatch) -
     await TaskRepository(session, project_id=task.project_id).delete(task)
 
 
-async def _assignee(session: AsyncSession, assignee_id: uuid.UUID | None) -> User | None:
-    """The user a task may be assigned to: one that exists and is active. Anything else is
-    refused before any write (fail closed), the same way whether or not the ID exists."""
+async def _assignee(
+    session: AsyncSession, *, project: Project, assignee_id: uuid.UUID | None
+) -> User | None:
+    """The user a task of `project` may be assigned to: someone who can see the project.
+    Projects have no members yet, so that is its owner, if active. Any other ID is refused
+    before any write with the same answer, whether it names a user or not, so it reveals
+    nothing (fail closed). With a membership table, check membership here instead."""
     if assignee_id is None:
         return None
-    user = await user_service.find_active_user(session, user_id=assignee_id)
+    user = None
+    if assignee_id == project.owner_id:
+        user = await user_service.find_active_user(session, user_id=assignee_id)
     if user is None:
         raise ValidationFailedError(
-            "The assignee is not an active user",
+            "The assignee cannot see this project",
             errors=[
                 FieldError(
                     loc=["body", "assignee_id"],
-                    message="No active user has this ID",
+                    message="Only the project's owner can be assigned",
                     type="unknown_assignee",
                 )
             ],

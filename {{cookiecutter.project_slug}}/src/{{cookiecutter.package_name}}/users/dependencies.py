@@ -3,14 +3,36 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from {{ cookiecutter.package_name }}.auth.dependencies import AdminUser, CurrentUser
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import DbSession
+from {{ cookiecutter.package_name }}.core.rate_limit import Limiter
+from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.repository import UserRepository
+from {{ cookiecutter.package_name }}.users.schemas import UserUpdateMe
 
 
-async def get_user_by_id(user_id: uuid.UUID, session: DbSession) -> User:
-    """The user named in the path, or a 404 (routes using it are admin-only)."""
-    return await UserRepository(session).get(user_id)
+async def get_user_by_id(user_id: uuid.UUID, admin: AdminUser, session: DbSession) -> User:
+    """The user named in the path, for admins only. The role is checked first (it is a
+    sub-dependency), so a non-admin gets 403 without learning whether the ID exists."""
+    return await user_service.get_user(session, user_id=user_id)
 
 
 UserById = Annotated[User, Depends(get_user_by_id)]
+
+
+async def throttled_update_me(
+    data: UserUpdateMe, user: CurrentUser, limiter: Limiter, settings: SettingsDep
+) -> UserUpdateMe:
+    """The change, once a password change is within the account's budget: each one checks the
+    current password, so unthrottled it would let a stolen access token guess it."""
+    if data.password is not None:
+        await limiter.hit(
+            settings.PASSWORD_CHANGE_RATE_LIMIT_PER_ACCOUNT,
+            scope="password-change:account",
+            key=str(user.id),
+        )
+    return data
+
+
+ThrottledUpdateMe = Annotated[UserUpdateMe, Depends(throttled_update_me)]

@@ -5,9 +5,9 @@ from {{ cookiecutter.package_name }}.core.db import DbSession
 from {{ cookiecutter.package_name }}.core.openapi import problem_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page, Pagination
 from {{ cookiecutter.package_name }}.users import service as user_service
-from {{ cookiecutter.package_name }}.users.dependencies import UserById
+from {{ cookiecutter.package_name }}.users.dependencies import ThrottledUpdateMe, UserById
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.schemas import UserRead, UserUpdate, UserUpdateMe
+from {{ cookiecutter.package_name }}.users.schemas import UserRead, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -18,9 +18,9 @@ async def get_me(user: CurrentUser) -> User:
     return user
 
 
-@router.patch("/me", response_model=UserRead, responses=problem_responses(401, 422))
+@router.patch("/me", response_model=UserRead, responses=problem_responses(401, 422, 429))
 async def update_me(
-    data: UserUpdateMe, user: CurrentUser, claims: AccessClaims, session: DbSession
+    data: ThrottledUpdateMe, user: CurrentUser, claims: AccessClaims, session: DbSession
 ) -> User:
     """Change one's name or password (a new password ends every other session)."""
     return await user_service.update_me(

@@ -5,7 +5,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from {{ cookiecutter.package_name }}.core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from {{ cookiecutter.package_name }}.core.schemas import NoNul
+from {{ cookiecutter.package_name }}.core.schemas import NoNul, refuse_nulls
 from {{ cookiecutter.package_name }}.users.models import UserRole
 
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
@@ -46,6 +46,7 @@ class UserUpdateMe(BaseModel):
     def _new_password_needs_the_current_one(self) -> Self:
         if self.password is not None and self.current_password is None:
             raise ValueError("current_password is required to set a new password")
+        refuse_nulls(self, "full_name", "password")
         return self
 
 
@@ -57,3 +58,8 @@ class UserUpdate(BaseModel):
     full_name: FullName | None = None
     role: UserRole | None = None
     is_active: bool | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_cannot_be_cleared(self) -> Self:
+        refuse_nulls(self, "full_name", "role", "is_active")
+        return self

@@ -50,6 +50,10 @@ async def update_me(
     return user
 
 
+async def get_user(session: AsyncSession, *, user_id: uuid.UUID) -> User:
+    return await UserRepository(session).get(user_id)
+
+
 async def find_active_user(session: AsyncSession, *, user_id: uuid.UUID) -> User | None:
     user = await UserRepository(session).get_or_none(user_id)
     return user if user is not None and user.is_active else None
@@ -61,7 +65,7 @@ async def list_users(session: AsyncSession, *, page: PageQuery) -> tuple[Sequenc
 
 async def update_user(session: AsyncSession, *, actor: User, user: User, data: UserUpdate) -> User:
     """An admin's change to any account; deactivating it also ends its sessions."""
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    changes = data.model_dump(exclude_unset=True)
     demoted = changes.get("role", user.role) != UserRole.ADMIN
     deactivated = changes.get("is_active", True) is False
     if user.id == actor.id and (demoted or deactivated):
