@@ -6,9 +6,14 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import AsyncIterator
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
 from typing import TypedDict
 
+import httpx
 from httpx import AsyncClient
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -20,6 +25,7 @@ from tests.factories import DEFAULT_PASSWORD
 
 # Transaction control the fixtures themselves issue; not counted as the code's statements.
 _TRANSACTION_CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
+SERVER_START_SECONDS = 30
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-signing"
 
 
@@ -110,3 +116,38 @@ async def login(client: AsyncClient, email: str, password: str = DEFAULT_PASSWOR
     assert response.status_code == 200, response.text
     tokens: TokenPairJson = response.json()
     return tokens
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def running_server(environment: dict[str, str]) -> Iterator[str]:
+    """`python -m {{ cookiecutter.package_name }} serve` on 127.0.0.1 until the block ends; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            try:
+                httpx.get(f"{url}/health/ready").raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=SERVER_START_SECONDS)

@@ -13,7 +13,7 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, SessionRead, TokenPair
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import DbSession
-from {{ cookiecutter.package_name }}.core.openapi import problem_responses
+from {{ cookiecutter.package_name }}.core.openapi import created_links, problem_responses
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserRead
@@ -28,7 +28,10 @@ TOKEN_RESPONSE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
-    responses=problem_responses(409, 422, 429),
+    responses={
+        **problem_responses(409, 422, 429),
+        **created_links({"user_id": "$response.body#/id"}, "get_user", "update_user"),
+    },
 )
 async def register(data: ThrottledRegistration, session: DbSession, response: Response) -> User:
     """Create an account with an email, a password and a full name."""

@@ -19,6 +19,19 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def created_links(
+    parameters: dict[str, str], *operation_ids: str
+) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entry for a 201: OpenAPI links saying which operations can use the created
+    resource, and where their parameters come from (e.g. `$response.body#/id`). Clients and
+    schemathesis' stateful tests follow them: create, then read, update, delete."""
+    links = {
+        operation: {"operationId": operation, "parameters": parameters}
+        for operation in operation_ids
+    }
+    return {201: {"description": "Created", "links": links}}
+
+
 def operation_id(route: APIRoute) -> str:
     """Operation IDs are the route function names (`get_readiness`), stable and readable."""
     return route.name

@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import DbSession
-from {{ cookiecutter.package_name }}.core.openapi import problem_responses
+from {{ cookiecutter.package_name }}.core.openapi import created_links, problem_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page
 from {{ cookiecutter.package_name }}.core.versioning import IfMatchDep, etag
 from {{ cookiecutter.package_name }}.idempotency.http import IdempotencyKeyHeader, create_once
@@ -54,7 +54,17 @@ async def list_projects(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ProjectRead,
-    responses=problem_responses(401, 409, 422),
+    responses={
+        **problem_responses(401, 409, 422),
+        **created_links(
+            {"project_id": "$response.body#/id"},
+            "get_project",
+            "update_project",
+            "delete_project",
+            "list_tasks",
+            "create_task",
+        ),
+    },
 )
 async def create_project(
     data: ProjectCreate,

@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import DbSession
-from {{ cookiecutter.package_name }}.core.openapi import problem_responses
+from {{ cookiecutter.package_name }}.core.openapi import created_links, problem_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page
 from {{ cookiecutter.package_name }}.core.versioning import IfMatchDep, etag
 from {{ cookiecutter.package_name }}.idempotency.http import IdempotencyKeyHeader, create_once
@@ -37,7 +37,15 @@ async def list_tasks(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=TaskRead,
-    responses=problem_responses(401, 404, 409, 422),
+    responses={
+        **problem_responses(401, 404, 409, 422),
+        **created_links(
+            {"project_id": "$response.body#/project_id", "task_id": "$response.body#/id"},
+            "get_task",
+            "update_task",
+            "delete_task",
+        ),
+    },
 )
 async def create_task(
     data: TaskCreate,
