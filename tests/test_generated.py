@@ -84,3 +84,36 @@ def test_a_baked_project_passes_against_another_postgresql_server(
     assert "Required test coverage of 90" in result.stdout
     # The embedded server was never started: everything ran on the other one.
     assert not (project / ".keel").exists()
+
+
+def test_the_guards_of_a_baked_project_catch_what_they_promise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The architecture check and the OpenAPI drift test can fail, naming the rule or the fix."""
+    require_python("3.11", monkeypatch)
+    project = bake(tmp_path)
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+
+    def run(*command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, cwd=project, env=env, capture_output=True, text=True, check=False, timeout=900
+        )
+
+    assert run("make", "openapi.json").returncode == 0
+    router = project / "src" / "my_service" / "health" / "router.py"
+    original = router.read_text()
+
+    router.write_text(
+        original + "\n\nasync def sneaky(session: DbSession) -> None:\n    await session.commit()\n"
+    )
+    lint = run("make", "lint")
+    assert lint.returncode != 0
+    assert "health/router.py" in lint.stdout
+    assert "ARCH001 commits outside core/db.py" in lint.stdout
+
+    router.write_text(original.replace("Report that the process is up", "Say the process is up"))
+    drift = run(
+        "uv", "run", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_openapi_snapshot.py"
+    )
+    assert drift.returncode != 0
+    assert "run `make openapi-snapshot`" in drift.stdout

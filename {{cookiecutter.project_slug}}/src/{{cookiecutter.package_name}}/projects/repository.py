@@ -1,5 +1,4 @@
 import uuid
-from dataclasses import dataclass
 from typing import ClassVar, assert_never
 
 from sqlalchemy import Row, Select, func, select
@@ -10,7 +9,12 @@ from {{ cookiecutter.package_name }}.core.errors import NotFoundError
 from {{ cookiecutter.package_name }}.core.repository import ConflictMap, Repository, contains
 from {{ cookiecutter.package_name }}.projects.errors import ProjectNameTakenError
 from {{ cookiecutter.package_name }}.projects.models import Project
-from {{ cookiecutter.package_name }}.projects.schemas import ProjectQuery, ProjectSort, TaskCounts
+from {{ cookiecutter.package_name }}.projects.schemas import (
+    ProjectQuery,
+    ProjectSort,
+    ProjectWithCounts,
+    TaskCounts,
+)
 from {{ cookiecutter.package_name }}.tasks.models import Task, TaskStatus
 
 
@@ -27,12 +31,6 @@ def _sorted(
             return statement.order_by(Project.name, Project.id)
         case _:
             assert_never(sort)
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectWithCounts:
-    project: Project
-    task_counts: TaskCounts
 
 
 class ProjectRepository(Repository[Project]):

@@ -12,11 +12,11 @@ from {{ cookiecutter.package_name }}.core.versioning import IfMatchDep, etag
 from {{ cookiecutter.package_name }}.idempotency.http import IdempotencyKeyHeader, create_once
 from {{ cookiecutter.package_name }}.projects import service as project_service
 from {{ cookiecutter.package_name }}.projects.dependencies import OwnedProject, ProjectQueryDep
-from {{ cookiecutter.package_name }}.projects.repository import ProjectWithCounts
 from {{ cookiecutter.package_name }}.projects.schemas import (
     ProjectCreate,
     ProjectRead,
     ProjectUpdate,
+    ProjectWithCounts,
 )
 
 router = APIRouter(prefix="/projects", tags=["projects"])

@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
@@ -6,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
 from {{ cookiecutter.package_name }}.core.schemas import NoNul, Text, refuse_nulls
+from {{ cookiecutter.package_name }}.projects.models import Project
 
 ProjectName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
@@ -41,6 +43,14 @@ class TaskCounts(BaseModel):
     todo: int = 0
     doing: int = 0
     done: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectWithCounts:
+    """A project with its tasks counted per status, as the repository reads them together."""
+
+    project: Project
+    task_counts: TaskCounts
 
 
 class ProjectRead(BaseModel):

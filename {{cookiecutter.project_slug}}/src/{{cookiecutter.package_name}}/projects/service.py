@@ -6,14 +6,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.versioning import IfMatch
 from {{ cookiecutter.package_name }}.projects.models import Project
-from {{ cookiecutter.package_name }}.projects.repository import (
-    ProjectRepository,
-    ProjectWithCounts,
-)
+from {{ cookiecutter.package_name }}.projects.repository import ProjectRepository
 from {{ cookiecutter.package_name }}.projects.schemas import (
     ProjectCreate,
     ProjectQuery,
     ProjectUpdate,
+    ProjectWithCounts,
 )
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
 
