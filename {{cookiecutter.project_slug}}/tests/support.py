@@ -128,7 +128,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(environment: dict[str, str]) -> Iterator[str]:
-    """`python -m {{ cookiecutter.package_name }} serve` on 127.0.0.1 until the block ends; yields its URL."""
+    """The production server (the `serve` command) on 127.0.0.1 until the block ends; yields
+    its URL."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve", "--host", "127.0.0.1", "--port", str(port)],
