@@ -131,8 +131,9 @@ def running_server(environment: dict[str, str]) -> Iterator[str]:
     """The production server (the `serve` command) on 127.0.0.1 until the block ends; yields
     its URL."""
     port = free_port()
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", *serve],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
