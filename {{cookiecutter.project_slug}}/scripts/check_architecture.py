@@ -29,9 +29,12 @@ class Violation:
 
 
 def imported_modules(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """Every module the statement may import: `from a import b` may import `a.b` too."""
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
-    return [node.module] if node.module else []
+    if not node.module:
+        return []
+    return [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
 
 
 def check_file(path: Path) -> Iterator[Violation]:
