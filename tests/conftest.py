@@ -1,16 +1,27 @@
+import shutil
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+
+_OWN_BASETEMP = pytest.StashKey[str]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Baked projects run pytest themselves, and every pytest run prunes all but the three newest
     # directories under the shared default temp root, which includes this run's while it is still
-    # baking. A base directory of our own is out of their reach (pytest empties it at each start).
+    # baking. A base directory of our own, new for each run, is out of their reach and out of
+    # the way of another run of these tests.
     if config.option.basetemp is None and not hasattr(config, "workerinput"):
-        config.option.basetemp = str(Path(tempfile.gettempdir()) / "keel-template-tests")
+        config.option.basetemp = tempfile.mkdtemp(prefix="keel-template-tests-")
+        config.stash[_OWN_BASETEMP] = config.option.basetemp
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Bakes are large (a virtual environment each): keep them only when something failed.
+    own = session.config.stash.get(_OWN_BASETEMP, None)
+    if own is not None and exitstatus == 0:
+        shutil.rmtree(own, ignore_errors=True)
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_a_baked_project_passes_against_another_postgresql_server(
 def test_the_guards_of_a_baked_project_catch_what_they_promise(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The architecture check and the OpenAPI drift test can fail, naming the rule or the fix."""
+    """The architecture checks and the OpenAPI drift test can fail, naming the rule or the fix."""
     require_python("3.11", monkeypatch)
     project = bake(tmp_path)
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
@@ -110,6 +110,15 @@ def test_the_guards_of_a_baked_project_catch_what_they_promise(
     assert lint.returncode != 0
     assert "health/router.py" in lint.stdout
     assert "ARCH001 commits outside core/db.py" in lint.stdout
+
+    service = project / "src" / "my_service" / "health" / "service.py"
+    service_source = service.read_text()
+    service.write_text("from my_service.health import router\n" + service_source)
+    layers = run("uv", "run", "lint-imports")
+    assert layers.returncode != 0
+    assert "Each domain is layered" in layers.stdout
+    assert "BROKEN" in layers.stdout
+    service.write_text(service_source)
 
     router.write_text(original.replace("Report that the process is up", "Say the process is up"))
     drift = run(
