@@ -94,7 +94,7 @@ def main() -> int:
     if ANSWERS["run_tests_after_generation"] == "yes":
         passed = check(project)
     if passed:
-        say(f"ready. Next: cd {project.name} && make dev, then open http://127.0.0.1:8000/docs")
+        say(f"ready. Next: cd {project} && make dev, then open http://127.0.0.1:8000/docs")
         return 0
     return 1 if strict() else 0
 
