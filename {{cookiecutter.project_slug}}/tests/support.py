@@ -153,3 +153,13 @@ def running_server(environment: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=SERVER_START_SECONDS)
+
+
+async def sign_up(client: AsyncClient, email: str) -> TokenPairJson:
+    """Register through the API and log in: for clients whose requests really commit, where a
+    factory's rows (inside the test's rolled-back transaction) would not be visible."""
+    password = "a long enough secret"
+    account = {"email": email, "password": password, "full_name": "Signed Up"}
+    response = await client.post("/api/v1/auth/register", json=account)
+    assert response.status_code == 201, response.text
+    return await login(client, email, password)

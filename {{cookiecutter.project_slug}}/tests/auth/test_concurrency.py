@@ -4,6 +4,8 @@ import asyncio
 
 from httpx import AsyncClient
 
+from tests.support import sign_up
+
 REFRESH = "/api/v1/auth/refresh"
 
 
@@ -11,12 +13,8 @@ async def test_two_simultaneous_refreshes_with_one_token_cannot_both_win(
     committing_client: AsyncClient,
 ) -> None:
     client = committing_client
-    account = {"email": "racer@example.com", "password": "a long enough secret", "full_name": "R"}
-    assert (await client.post("/api/v1/auth/register", json=account)).status_code == 201
-    login = await client.post(
-        "/api/v1/auth/login", data={"username": account["email"], "password": account["password"]}
-    )
-    body = {"refresh_token": login.json()["refresh_token"]}
+    tokens = await sign_up(client, "racer@example.com")
+    body = {"refresh_token": tokens["refresh_token"]}
 
     first, second = await asyncio.gather(
         client.post(REFRESH, json=body), client.post(REFRESH, json=body)

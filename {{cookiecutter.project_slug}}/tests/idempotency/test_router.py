@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import create_user
 from tests.projects.factories import create_project
-from tests.support import TokenPairJson, bearer, login
+from tests.support import TokenPairJson, bearer, login, sign_up
 
 PROJECTS = "/api/v1/projects"
 
@@ -134,9 +134,7 @@ async def test_concurrent_retries_create_exactly_one_project(
     committing_client: AsyncClient,
 ) -> None:
     client = committing_client
-    account = {"email": "retrier@example.com", "password": "a long enough secret", "full_name": "R"}
-    await client.post("/api/v1/auth/register", json=account)
-    tokens = await login(client, account["email"], account["password"])
+    tokens = await sign_up(client, "retrier@example.com")
     headers = with_key(tokens, "flaky-network-1")
     responses = await asyncio.gather(
         *(client.post(PROJECTS, json={"name": "Once"}, headers=headers) for _ in range(10))
@@ -153,9 +151,7 @@ async def test_concurrent_retries_with_an_expired_key_create_once_and_replay(
     committing_client: AsyncClient, committing_database_url: str
 ) -> None:
     client = committing_client
-    account = {"email": "late@example.com", "password": "a long enough secret", "full_name": "L"}
-    await client.post("/api/v1/auth/register", json=account)
-    tokens = await login(client, account["email"], account["password"])
+    tokens = await sign_up(client, "late@example.com")
     headers = with_key(tokens, "reused-after-a-day")
     await client.post(PROJECTS, json={"name": "First"}, headers=headers)
     engine = create_async_engine(committing_database_url)

@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import create_user
 from tests.projects.factories import create_project, create_task
-from tests.support import StatementCounter, TokenPairJson, bearer, login
+from tests.support import StatementCounter, TokenPairJson, bearer, sign_up
 
 PROJECTS = "/api/v1/projects"
 
@@ -304,9 +304,7 @@ async def test_concurrent_creates_of_one_name_make_exactly_one_project(
     committing_client: AsyncClient,
 ) -> None:
     client = committing_client
-    account = {"email": "racer@example.com", "password": "a long enough secret", "full_name": "R"}
-    await client.post("/api/v1/auth/register", json=account)
-    headers = bearer((await login(client, account["email"], account["password"]))["access_token"])
+    headers = bearer((await sign_up(client, "racer@example.com"))["access_token"])
     responses = await asyncio.gather(
         *(client.post(PROJECTS, json={"name": "Launch"}, headers=headers) for _ in range(8))
     )
@@ -319,9 +317,7 @@ async def test_concurrent_unconditional_updates_never_claim_a_failed_preconditio
     committing_client: AsyncClient,
 ) -> None:
     client = committing_client
-    account = {"email": "editor@example.com", "password": "a long enough secret", "full_name": "E"}
-    await client.post("/api/v1/auth/register", json=account)
-    headers = bearer((await login(client, account["email"], account["password"]))["access_token"])
+    headers = bearer((await sign_up(client, "editor@example.com"))["access_token"])
     created = await client.post(PROJECTS, json={"name": "Draft"}, headers=headers)
     url = created.headers["location"]
     responses = await asyncio.gather(
