@@ -1,6 +1,7 @@
 """The documentation site holds together: mkdocs.yml's nav and the files under docs/ agree, and
 no relative link in the docs (or in the README) points at a file that does not exist."""
 
+import json
 import re
 import subprocess
 import sys
@@ -152,3 +153,22 @@ def test_the_site_builds_in_strict_mode(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_every_option_is_documented_with_its_values() -> None:
+    """The option reference cannot fall behind cookiecutter.json: each prompt has a row in the
+    summary table naming every allowed value, and a section of its own."""
+    context: dict[str, Any] = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+    reference = (DOCS / "options.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip().strip("`"): line
+        for line in reference.splitlines()
+        if line.startswith("| `")
+    }
+    for option, default in context.items():
+        if option.startswith("_"):
+            continue
+        assert option in rows, f"{option} has no row in docs/options.md"
+        assert f"`{option}`" in reference.split("## The options", 1)[1], f"{option}: no section"
+        for value in default if isinstance(default, list) else []:
+            assert f"`{value}`" in rows[option], f"{option}: value {value} undocumented"
