@@ -15,10 +15,9 @@ from typing import TypedDict
 
 import httpx
 from httpx import AsyncClient
-from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from {{ cookiecutter.package_name }}.core import migrations
+from {{ cookiecutter.package_name }}.core import db, migrations
 from {{ cookiecutter.package_name }}.core.config import Settings
 
 from tests.factories import DEFAULT_PASSWORD
@@ -64,23 +63,13 @@ async def scratch_database(
 ) -> AsyncIterator[str]:
     """A database of its own on the test server (empty, or built by the migrations), dropped
     afterwards; yields its URL."""
-    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(drop)
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    async with db.scratch_database(server_url, name) as url:
         if migrated:
             engine = create_async_engine(url)
             async with engine.begin() as connection:
                 await connection.run_sync(migrations.upgrade)
             await engine.dispose()
         yield url
-        async with admin.connect() as connection:
-            await connection.execute(drop)
-    finally:
-        await admin.dispose()
 
 
 def forge_token(payload: dict[str, object], *, key: bytes | None, alg: str = "HS256") -> str:

@@ -25,6 +25,7 @@ from {{ cookiecutter.package_name }}.core.db import (
     create_engine,
     create_sessionmaker,
     resolve_database_url,
+    scratch_database,
     unit_of_work,
 )
 from {{ cookiecutter.package_name }}.core.errors import AppError
@@ -33,6 +34,7 @@ from {{ cookiecutter.package_name }}.core.logging import configure_logging, logg
 from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
 {%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.scaffold import domain as scaffold
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import UserRole
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate
@@ -134,6 +136,29 @@ def _openapi(args: argparse.Namespace) -> None:
         Path(args.output).write_text(document, encoding="utf-8")
 
 
+def _new_domain(args: argparse.Namespace) -> None:
+    try:
+        scaffold.check(scaffold.PROJECT_ROOT, args.name, args.singular)
+        server_url = resolve_database_url(get_settings())
+
+        async def scaffold_in_scratch_database() -> scaffold.Report:
+            # Autogenerate compares the models with a database at head: a scratch one, so
+            # the dev database's state (ahead, behind, or on another branch) does not matter.
+            async with scratch_database(server_url, f"{PACKAGE_DIR.name}_scaffold") as url:
+                return await asyncio.to_thread(
+                    scaffold.new_domain,
+                    scaffold.PROJECT_ROOT,
+                    args.name,
+                    singular=args.singular,
+                    database_url=url,
+                )
+
+        report = asyncio.run(scaffold_in_scratch_database())
+    except scaffold.ScaffoldError as exc:
+        raise SystemExit(f"new-domain: {exc}") from None
+    sys.stdout.write("".join(f"{line}\n" for line in report.lines()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="{{ cookiecutter.package_name }}", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
@@ -168,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
         "purge-expired", help="delete records past their lifetime, e.g. refresh tokens (daily)"
     )
     purge.set_defaults(handler=_purge_expired)
+
+    domain = commands.add_parser(
+        "new-domain", help="write a new domain with its tests and migration, and mount it"
+    )
+    domain.add_argument("name", help="the domain in the plural, snake_case: invoices, line_items")
+    domain.add_argument("--singular", help="the singular, when it is not the name minus its -s")
+    domain.set_defaults(handler=_new_domain)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument("--output", "-o", help="write to this file instead of stdout")

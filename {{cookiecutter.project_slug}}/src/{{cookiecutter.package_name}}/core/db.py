@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -94,3 +95,21 @@ def resolve_database_url(settings: Settings) -> str:
     from {{ cookiecutter.package_name }}.core.embedded_db import start_embedded_database  # noqa: PLC0415
 
     return start_embedded_database(Path(settings.EMBEDDED_DB_DIR))
+
+
+@asynccontextmanager
+async def scratch_database(server_url: str, name: str) -> AsyncIterator[str]:
+    """A new, empty database called `name` on the server at `server_url` (replacing any left
+    over from an interrupted run), dropped afterwards; yields its URL. For tests and dev tools:
+    the server's user needs the CREATEDB privilege."""
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(drop)
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as connection:
+            await connection.execute(drop)
+    finally:
+        await admin.dispose()
