@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
@@ -63,3 +64,11 @@ def find_python(version: str) -> str | None:
         if probe.returncode == 0 and probe.stdout.strip() == version:
             return candidate
     return None
+
+
+def require_python(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip unless `version` is installed; otherwise make uv use it."""
+    python = find_python(version)
+    if python is None:
+        pytest.skip(f"Python {version} is not installed on this machine")
+    monkeypatch.setenv("UV_PYTHON", python)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import bake, find_python
+from tests.baking import bake, require_python
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +29,6 @@ REPRESENTATIVE_BAKES = [
     ),
     ("3.13", {"license": "Apache-2.0", "project_name": "Billing API"}),
 ]
-
-
-def require_python(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    python = find_python(version)
-    if python is None:
-        pytest.skip(f"Python {version} is not installed on this machine")
-    monkeypatch.setenv("UV_PYTHON", python)
 
 
 @pytest.mark.usefixtures("strict_env")

@@ -103,12 +103,16 @@ def singular_of(plural: str) -> str | None:
     return None
 
 
-def _refuse_bad_identifier(name: str, role: str) -> None:
+def _refuse_bad_spelling(name: str, role: str) -> None:
     if not _NAME.fullmatch(name):
         raise ScaffoldError(
             f"'{name}' is not a valid {role}: use lowercase letters, digits and single "
             "underscores, starting with a letter (e.g. invoices, line_items)"
         )
+
+
+def _refuse_bad_identifier(name: str, role: str) -> None:
+    _refuse_bad_spelling(name, role)
     if len(name) > MAX_NAME_LENGTH:
         raise ScaffoldError(
             f"'{name}' is longer than {MAX_NAME_LENGTH} characters; table and constraint names "
@@ -195,22 +199,23 @@ class Report:
 
 def check(root: Path, name: str, singular: str | None = None) -> tuple[Project, DomainNames]:
     """Everything that can be checked without a database; ScaffoldError if anything is wrong."""
-    names = domain_names(name, singular)
     project = Project(root)
     for required in (project.api_module, project.models_module, project.versions_dir):
         if not required.exists():
             raise ScaffoldError(
                 f"{required} does not exist: run new-domain in a source checkout of the project"
             )
+    _refuse_bad_spelling(name, "domain name")
     for existing in (
-        project.package_dir / names.domain,
-        project.package_dir / f"{names.domain}.py",
-        project.root / "tests" / names.domain,
+        project.package_dir / name,
+        project.package_dir / f"{name}.py",
+        project.root / "tests" / name,
     ):
         if existing.exists():
             raise ScaffoldError(f"{project.relative(existing)} already exists; choose another name")
-    if names.domain in Base.metadata.tables:
-        raise ScaffoldError(f"a table called '{names.domain}' already exists; choose another name")
+    if name in Base.metadata.tables:
+        raise ScaffoldError(f"a table called '{name}' already exists; choose another name")
+    names = domain_names(name, singular)
     if names.model in {mapper.class_.__name__ for mapper in Base.registry.mappers}:
         raise ScaffoldError(f"a model called {names.model} already exists; choose another name")
     return project, names
