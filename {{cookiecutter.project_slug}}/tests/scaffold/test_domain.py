@@ -89,8 +89,13 @@ def scratch_name(database_url: str) -> str:
         ("boxes", "box"),
         ("batches", "batch"),
         ("statuses", "status"),
+        ("sales_people", "sales_person"),
         ("staff", None),
         ("glass", None),
+        ("news", None),
+        ("series", None),
+        ("status", None),
+        ("analysis", None),
     ],
 )
 def test_the_singular_follows_the_regular_english_rules(plural: str, singular: str | None) -> None:

@@ -55,6 +55,9 @@ _SINGULAR_RULES = [
     ("shes", "sh"),
 ]
 
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
+_SAME_IN_BOTH = frozenset({"news", "series", "species"})
+
 
 class ScaffoldError(Exception):
     """Why the domain was not created. The project is unchanged."""
@@ -93,13 +96,19 @@ class DomainNames:
 
 
 def singular_of(plural: str) -> str | None:
-    """The singular of a regular English plural in snake_case (invoices, line_items, categories,
-    addresses, boxes), or None when it does not end like one."""
+    """The singular of an English plural in snake_case (invoices, line_items, categories,
+    addresses, boxes, people), or None when the last word does not look like a plural."""
+    head, _, word = plural.rpartition("_")
+    prefix = f"{head}_" if head else ""
+    if word in _IRREGULAR:
+        return prefix + _IRREGULAR[word]
+    if word in _SAME_IN_BOTH or word.endswith(("ss", "us", "is")):
+        return None
     for ending, replacement in _SINGULAR_RULES:
-        if plural.endswith(ending):
-            return plural.removesuffix(ending) + replacement
-    if plural.endswith("s") and not plural.endswith("ss"):
-        return plural.removesuffix("s")
+        if word.endswith(ending):
+            return prefix + word.removesuffix(ending) + replacement
+    if word.endswith("s"):
+        return prefix + word.removesuffix("s")
     return None
 
 
