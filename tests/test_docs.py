@@ -173,3 +173,24 @@ def test_every_option_is_documented_with_its_values() -> None:
         assert f"`{option}`" in reference.split("## The options", 1)[1], f"{option}: no section"
         for value in default if isinstance(default, list) else []:
             assert f"`{value}`" in rows[option], f"{option}: value {value} undocumented"
+
+
+MERMAID_BLOCK = re.compile(r"^```mermaid\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+MERMAID_KINDS = ("flowchart ", "sequenceDiagram", "stateDiagram-v2", "erDiagram")
+
+
+def test_diagrams_are_mermaid_blocks_the_site_draws() -> None:
+    """The architecture page has its diagrams; each names a diagram type Mermaid knows, and
+    the script that draws them on the site exists and is loaded as a module."""
+    blocks = [
+        block
+        for page in DOCS.rglob("*.md")
+        for block in MERMAID_BLOCK.findall(page.read_text(encoding="utf-8"))
+    ]
+    architecture = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    assert len(MERMAID_BLOCK.findall(architecture)) >= 3
+    for block in blocks:
+        assert block.startswith(MERMAID_KINDS), block.splitlines()[0]
+    scripts = load_config().get("extra_javascript", [])
+    assert {"path": "js/mermaid-init.js", "type": "module"} in scripts
+    assert (DOCS / "js" / "mermaid-init.js").exists()
