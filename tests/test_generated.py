@@ -3,6 +3,7 @@ coverage gate) the moment it is generated, on each supported Python, and against
 server of the user's own as well as the embedded one."""
 
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -112,6 +113,20 @@ def test_the_guards_of_a_baked_project_catch_what_they_promise(
     assert "Each domain is layered" in layers.stdout
     assert "BROKEN" in layers.stdout
     service.write_text(service_source)
+
+    # A domain nobody listed anywhere is checked too: the contracts match packages by wildcard.
+    widgets = project / "src" / "my_service" / "widgets"
+    widgets.mkdir()
+    (widgets / "__init__.py").write_text("")
+    (widgets / "service.py").write_text("")
+    (widgets / "repository.py").write_text("from my_service.widgets import service\n")
+    upward = run("uv", "run", "lint-imports")
+    assert upward.returncode != 0
+    assert "my_service.widgets.repository -> my_service.widgets.service" in upward.stdout
+    (widgets / "repository.py").write_text("from my_service.users import router\n")
+    routed = run("uv", "run", "lint-imports")
+    assert "Routers are mounted by api.py and main.py only BROKEN" in routed.stdout
+    shutil.rmtree(widgets)
 
     router.write_text(original.replace("Report that the process is up", "Say the process is up"))
     drift = run(
