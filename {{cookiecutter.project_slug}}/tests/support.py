@@ -4,6 +4,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import re
 import socket
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from {{ cookiecutter.package_name }}.core import db, migrations
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.scaffold.domain import PROJECT_ROOT, DomainNames, ScaffoldError, check
 
 from tests.factories import DEFAULT_PASSWORD
 
@@ -152,3 +154,14 @@ async def sign_up(client: AsyncClient, email: str) -> TokenPairJson:
     response = await client.post("/api/v1/auth/register", json=account)
     assert response.status_code == 201, response.text
     return await login(client, email, password)
+
+
+def unused_domain_names() -> DomainNames:
+    """Names `new-domain` would accept in this project: line_items, or line1_items,
+    line2_items... when the project already has that domain (it may have scaffolded it)."""
+    for index in itertools.count():
+        try:
+            return check(PROJECT_ROOT, f"line{index or ''}_items")[1]
+        except ScaffoldError:
+            continue
+    raise AssertionError  # unreachable: count() never ends

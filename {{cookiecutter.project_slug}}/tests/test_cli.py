@@ -23,7 +23,7 @@ from {{ cookiecutter.package_name }}.idempotency.models import IdempotencyKey
 {%- endif %}
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.support import scratch_database
+from tests.support import free_port, scratch_database, unused_domain_names
 
 
 @pytest.fixture(autouse=True)
@@ -165,3 +165,19 @@ def test_purge_expired_deletes_only_what_is_past_its_lifetime(
     assert "Deleted 1 expired idempotency keys\n" in output
     assert asyncio.run(count_rows(empty_database, IdempotencyKey)) == 1
 {%- endif %}
+
+
+def test_new_domain_refuses_a_bad_name_in_one_line() -> None:
+    with pytest.raises(SystemExit, match=r"^new-domain: 'Bad-Name' is not a valid domain name"):
+        main(["new-domain", "Bad-Name"])
+
+
+def test_new_domain_says_what_to_do_when_the_database_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:app@127.0.0.1:{free_port()}/app")
+    with pytest.raises(SystemExit) as refused:
+        main(["new-domain", unused_domain_names().domain])
+    message = str(refused.value)
+    assert message.startswith("new-domain: could not create a scratch database")
+    assert "CREATEDB" in message

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth import service as auth_service
@@ -28,7 +29,7 @@ from {{ cookiecutter.package_name }}.core.db import (
     scratch_database,
     unit_of_work,
 )
-from {{ cookiecutter.package_name }}.core.errors import AppError
+from {{ cookiecutter.package_name }}.core.errors import DATABASE_UNAVAILABLE_ERRORS, AppError
 from {{ cookiecutter.package_name }}.core.logging import configure_logging, logging_config
 {%- if cookiecutter.include_example_domain == "yes" %}
 from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
@@ -136,6 +137,10 @@ def _openapi(args: argparse.Namespace) -> None:
         Path(args.output).write_text(document, encoding="utf-8")
 
 
+# The server is down, or refuses CREATE DATABASE (a DBAPIError, such as a missing privilege).
+_SCRATCH_DATABASE_ERRORS: tuple[type[Exception], ...] = (*DATABASE_UNAVAILABLE_ERRORS, DBAPIError)
+
+
 def _new_domain(args: argparse.Namespace) -> None:
     try:
         scaffold.check(scaffold.PROJECT_ROOT, args.name, args.singular)
@@ -156,6 +161,12 @@ def _new_domain(args: argparse.Namespace) -> None:
         report = asyncio.run(scaffold_in_scratch_database())
     except scaffold.ScaffoldError as exc:
         raise SystemExit(f"new-domain: {exc}") from None
+    except _SCRATCH_DATABASE_ERRORS as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise SystemExit(
+            f"new-domain: could not create a scratch database on the development server "
+            f"({reason}); start it (make dev), or give DATABASE_URL's user the CREATEDB privilege"
+        ) from None
     sys.stdout.write("".join(f"{line}\n" for line in report.lines()))
 
 

@@ -4,7 +4,6 @@ project right after scaffolding two domains.)"""
 
 import asyncio
 import hashlib
-import itertools
 import json
 import shutil
 from collections.abc import AsyncIterator
@@ -17,7 +16,6 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.scaffold.domain import (
     PACKAGE,
     PROJECT_ROOT,
-    DomainNames,
     Report,
     ScaffoldError,
     check,
@@ -26,23 +24,13 @@ from {{ cookiecutter.package_name }}.scaffold.domain import (
     singular_of,
 )
 
-from tests.support import make_settings, scratch_database
+from tests.support import make_settings, scratch_database, unused_domain_names
 
 CACHES = {"__pycache__", ".ruff_cache"}
 TEMPLATES = Path(__file__).parents[2] / "src" / PACKAGE / "scaffold" / "templates"
 
 
-def unused_names() -> DomainNames:
-    """line_items, or line1_items, line2_items... if the project already has that domain."""
-    for index in itertools.count():
-        try:
-            return check(PROJECT_ROOT, f"line{index or ''}_items")[1]
-        except ScaffoldError:
-            continue
-    raise AssertionError  # unreachable: count() never ends
-
-
-NAMES = unused_names()
+NAMES = unused_domain_names()
 
 
 def copy_of_project(destination: Path) -> Path:
