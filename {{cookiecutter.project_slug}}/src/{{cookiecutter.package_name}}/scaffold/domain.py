@@ -195,15 +195,16 @@ class Report:
             yield f"  new      {self.project.relative(path)}"
         for path in self.changed:
             yield f"  changed  {self.project.relative(path)}"
-        yield "Next:"
-        yield "  make check     lint, types, architecture, the new tests and the contract tests"
-        yield "  make migrate   create the table in your dev database (make dev does it too)"
+        yield "Next: make check (lint, types, architecture, the new tests, the contract tests)."
+        yield "Before the first commit, make it yours:"
+        yield f"  1. change the fields in {names.domain}/models.py and schemas.py, and the tests"
         yield (
-            f"Then make it yours: change the fields in {names.domain}/models.py and schemas.py; "
-            "before the first commit, delete the new migration and rerun "
-            f'make migration name="create {names.domain.replace("_", " ")}", then '
-            "make openapi-snapshot."
+            "  2. delete the new migration, then: "
+            f'make migration name="create {names.domain.replace("_", " ")}"'
         )
+        yield "  3. make openapi-snapshot, make check, then make migrate (or make dev)"
+        yield "If make migrate already applied the new migration, undo it before deleting it:"
+        yield "  uv run alembic downgrade -1"
 
 
 def check(root: Path, name: str, singular: str | None = None) -> tuple[Project, DomainNames]:
