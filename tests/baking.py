@@ -72,3 +72,24 @@ def require_python(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if python is None:
         pytest.skip(f"Python {version} is not installed on this machine")
     monkeypatch.setenv("UV_PYTHON", python)
+
+
+def project_env() -> dict[str, str]:
+    """This environment without VIRTUAL_ENV, so that uv in a baked project uses its own .venv
+    rather than the one these tests run in."""
+    return {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+
+
+def run_in(
+    project: Path, *command: str, env: dict[str, str] | None = None, timeout: int = 1200
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` in a baked project, as its user would from a shell; never raises on failure."""
+    return subprocess.run(
+        command,
+        cwd=project,
+        env=project_env() if env is None else env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )

@@ -194,3 +194,24 @@ def test_diagrams_are_mermaid_blocks_the_site_draws() -> None:
     scripts = load_config().get("extra_javascript", [])
     assert {"path": "js/mermaid-init.js", "type": "module"} in scripts
     assert (DOCS / "js" / "mermaid-init.js").exists()
+
+
+def test_the_option_table_is_written_from_cookiecutter_json() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "option_reference.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_new_text_option_cannot_be_left_undescribed() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import option_reference  # noqa: PLC0415 - a script, not a package
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    context = {"team_name": "Platform", "__prompts__": {}}
+    with pytest.raises(SystemExit, match="team_name: describe its values in TEXT_VALUES"):
+        option_reference.render_table(context)

@@ -2,7 +2,6 @@
 coverage gate) the moment it is generated, on each supported Python, and against a PostgreSQL
 server of the user's own as well as the embedded one."""
 
-import os
 import shutil
 import subprocess
 import time
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import bake, require_python
+from tests.baking import bake, project_env, require_python, run_in
 
 pytestmark = pytest.mark.slow
 
@@ -61,16 +60,8 @@ def test_a_baked_project_passes_against_another_postgresql_server(
 
     server = get_server(tmp_path / "other-server", cleanup_mode="delete")
     try:
-        env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-        env["DATABASE_URL"] = server.get_uri()
-        result = subprocess.run(
-            ["make", "test"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=1200,
+        result = run_in(
+            project, "make", "test", env={**project_env(), "DATABASE_URL": server.get_uri()}
         )
     finally:
         server.cleanup()
@@ -86,12 +77,9 @@ def test_the_guards_of_a_baked_project_catch_what_they_promise(
     """The architecture checks and the OpenAPI drift test can fail, naming the rule or the fix."""
     require_python("3.11", monkeypatch)
     project = bake(tmp_path)
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
 
     def run(*command: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            command, cwd=project, env=env, capture_output=True, text=True, check=False, timeout=900
-        )
+        return run_in(project, *command)
 
     assert run("make", "openapi.json").returncode == 0
     router = project / "src" / "my_service" / "health" / "router.py"

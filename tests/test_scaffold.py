@@ -5,14 +5,13 @@ and a bad or existing name is refused with a clear message, changing nothing.
 The project has the longest package name the template allows, and one domain has the longest
 name the scaffold allows, so every generated line must fit the line length as well."""
 
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.baking import bake, require_python
+from tests.baking import bake, require_python, run_in
 from tests.test_generated_files import LONGEST_PACKAGE
 
 pytestmark = pytest.mark.slow
@@ -28,12 +27,9 @@ def test_two_scaffolded_domains_pass_the_full_check(
     assert len(LONG_DOMAIN) == 30
     require_python("3.11", monkeypatch)
     project = bake(tmp_path, package_name=LONGEST_PACKAGE)
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
 
     def run(*command: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            command, cwd=project, env=env, capture_output=True, text=True, check=False, timeout=1200
-        )
+        return run_in(project, *command)
 
     def changed_files() -> str:
         return run("git", "status", "--porcelain", "--untracked-files=all").stdout

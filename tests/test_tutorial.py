@@ -11,7 +11,6 @@ Steps, each followed by the fenced code block it uses:
     run                         each line of the block is a shell command, run in the project
 """
 
-import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import TEMPLATE, bake, require_python
+from tests.baking import TEMPLATE, bake, project_env, require_python, run_in
 
 TUTORIAL = TEMPLATE / "docs" / "how-to" / "add-a-domain-by-hand.md"
 STEP = re.compile(
@@ -93,9 +92,9 @@ def test_the_tutorial_applied_to_a_new_project_passes_make_check(
 ) -> None:
     require_python("3.11", monkeypatch)
     project = bake(tmp_path)
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env = project_env()
     # The reader has run `make dev` (or `make install`) once.
-    assert subprocess.run(["uv", "sync"], cwd=project, env=env, check=False).returncode == 0
+    assert run_in(project, "uv", "sync").returncode == 0
     outputs = []
     for step in tutorial_steps():
         if step.action != "run":
@@ -115,14 +114,7 @@ def test_the_tutorial_applied_to_a_new_project_passes_make_check(
             assert result.returncode == 0, (command, result.stdout[-8000:], result.stderr[-3000:])
             outputs.append(result.stdout)
     assert "Required test coverage of 90" in outputs[-1]
-    collected = subprocess.run(
-        ["uv", "run", "pytest", "--collect-only", "-q", "tests/notes"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    collected = run_in(project, "uv", "run", "pytest", "--collect-only", "-q", "tests/notes")
     # The tutorial's tests are part of the suite that just passed.
     assert re.search(r"^1\d tests collected", collected.stdout, re.MULTILINE), collected.stdout
     migrations = project / "src" / "my_service" / "migrations" / "versions"
