@@ -108,8 +108,10 @@ async def scratch_database(server_url: str, name: str) -> AsyncIterator[str]:
         async with admin.connect() as connection:
             await connection.execute(drop)
             await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        async with admin.connect() as connection:
-            await connection.execute(drop)
+        try:
+            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as connection:
+                await connection.execute(drop)
     finally:
         await admin.dispose()

@@ -226,6 +226,9 @@ def check(root: Path, name: str, singular: str | None = None) -> tuple[Project, 
     if name in Base.metadata.tables:
         raise ScaffoldError(f"a table called '{name}' already exists; choose another name")
     names = domain_names(name, singular)
+    # Where the router and the model will be registered; ScaffoldError if they cannot be.
+    _mount_router(project.api_module.read_text(encoding="utf-8"), names)
+    _register_model(project.models_module.read_text(encoding="utf-8"), names)
     if names.model in {mapper.class_.__name__ for mapper in Base.registry.mappers}:
         raise ScaffoldError(f"a model called {names.model} already exists; choose another name")
     return project, names
