@@ -1,0 +1,173 @@
+"""Helpers the benchmark runs with the *baked project's* interpreter, so they use its own code:
+seeding the database, issuing tokens, and counting the SQL statements of each scenario.
+
+    python project_tools.py seed         prints the seeded IDs as JSON
+    python project_tools.py tokens N     prints an access token and N refresh tokens as JSON
+    python project_tools.py statements   prints the statements per request of each scenario
+
+Settings come from the environment, as for the service (DATABASE_URL, SECRET_KEY...).
+"""
+
+import asyncio
+import itertools
+import json
+import random
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
+
+from httpx import ASGITransport, AsyncClient
+from my_service.auth import service as auth_service
+from my_service.core import passwords
+from my_service.core.config import get_settings
+from my_service.core.db import create_engine, create_sessionmaker, unit_of_work
+from my_service.core.security import TokenCodec
+from my_service.main import create_app
+from my_service.projects.models import Project
+from my_service.tasks.models import Task, TaskStatus
+from my_service.users.models import User
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+BENCH_EMAIL = "bench@example.com"
+BENCH_PASSWORD = "a benchmark password"  # noqa: S105 - a throwaway account on a throwaway database
+PROJECTS = 50
+TASKS = 2_000
+# The project the task list reads: a quarter of all tasks, so a filtered page is full.
+BIG_PROJECT_TASKS = 500
+ASSIGNEES = 20
+
+
+async def in_transaction(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    settings = get_settings()
+    engine = create_engine(settings, settings.DATABASE_URL or "")
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def seed(session: AsyncSession) -> dict[str, str]:
+    """One benchmark user owning 50 projects with 2,000 tasks, assigned among 20 other users."""
+    generator = random.Random(2026)  # noqa: S311 - test data, not secrets
+    hashed = await passwords.hash_password(BENCH_PASSWORD)
+    owner = User(email=BENCH_EMAIL, hashed_password=hashed, full_name="Bench Owner")
+    assignees = [
+        User(email=f"assignee{n}@example.com", hashed_password=hashed, full_name=f"Assignee {n}")
+        for n in range(ASSIGNEES)
+    ]
+    session.add_all([owner, *assignees])
+    await session.flush()
+    projects = [Project(owner_id=owner.id, name=f"Project {n}") for n in range(PROJECTS)]
+    session.add_all(projects)
+    await session.flush()
+    big, others = projects[0], itertools.cycle(projects[1:])
+    statuses = [TaskStatus.TODO] * 6 + [TaskStatus.DOING] * 2 + [TaskStatus.DONE] * 2
+    today = date(2026, 11, 22)
+    session.add_all(
+        Task(
+            project_id=big.id if n < BIG_PROJECT_TASKS else next(others).id,
+            title=f"Task {n}",
+            description=f"Seeded task number {n}" if n % 3 else None,
+            status=generator.choice(statuses),
+            due_date=today + timedelta(days=generator.randint(-30, 90)) if n % 4 else None,
+            assignee_id=generator.choice(assignees).id if n % 5 else None,
+        )
+        for n in range(TASKS)
+    )
+    await session.flush()
+    return {"project_id": str(big.id), "email": BENCH_EMAIL, "password": BENCH_PASSWORD}
+
+
+async def tokens(count: int) -> dict[str, Any]:
+    """An access token, and `count` refresh tokens each from its own login (its own session),
+    so that every benchmark connection rotates a chain of its own."""
+    settings = get_settings()
+    codec = TokenCodec(settings)
+    refresh_tokens = []
+    access = ""
+    for _ in range(count):
+
+        async def login(session: AsyncSession) -> Any:
+            return await auth_service.login(
+                session, email=BENCH_EMAIL, password=BENCH_PASSWORD, tokens=codec, settings=settings
+            )
+
+        pair = await in_transaction(login)
+        access = pair.access_token
+        refresh_tokens.append(pair.refresh_token)
+    return {"access_token": access, "refresh_tokens": refresh_tokens}
+
+
+async def statements(project_id: str) -> dict[str, int]:
+    """The SQL statements one request of each scenario sends, counted on the app's engine."""
+    app = create_app()
+    counted: list[str] = []
+    async with app.router.lifespan_context(app):
+        engine = app.state.engine
+
+        def count(*args: Any) -> None:
+            counted.append(args[2])
+
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://bench") as client:
+            form = {"username": BENCH_EMAIL, "password": BENCH_PASSWORD}
+            login = await client.post("/api/v1/auth/login", data=form)
+            pair = login.json()
+            headers = {"Authorization": f"Bearer {pair['access_token']}"}
+            tasks = f"/api/v1/projects/{project_id}/tasks"
+            requests: dict[str, Callable[[], Awaitable[Any]]] = {
+                "health": lambda: client.get("/health/live"),
+                "tasks": lambda: client.get(
+                    tasks, params={"status": "todo", "sort": "-created_at"}, headers=headers
+                ),
+                "projects": lambda: client.get("/api/v1/projects", headers=headers),
+                "create": lambda: client.post(tasks, json={"title": "counted"}, headers=headers),
+                "create_idempotent": lambda: client.post(
+                    tasks,
+                    json={"title": "counted"},
+                    headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+                ),
+                "login": lambda: client.post("/api/v1/auth/login", data=form),
+                "refresh": lambda: client.post(
+                    "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+                ),
+            }
+            result = {}
+            for name, send in requests.items():
+                counted.clear()
+                response = await send()
+                if response.status_code >= 400:
+                    raise SystemExit(f"{name}: {response.status_code} {response.text}")
+                result[name] = len(counted)
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    return result
+
+
+async def main(argv: list[str]) -> None:
+    command = argv[0]
+    if command == "seed":
+        output: Any = await in_transaction(seed)
+    elif command == "tokens":
+        output = await tokens(int(argv[1]))
+    elif command == "statements":
+
+        async def project_id(session: AsyncSession) -> str:
+            owner = select(User.id).where(User.email == BENCH_EMAIL).scalar_subquery()
+            found = await session.scalar(
+                select(Project.id).where(Project.owner_id == owner, Project.name == "Project 0")
+            )
+            return str(found)
+
+        output = await statements(await in_transaction(project_id))
+    else:
+        raise SystemExit(f"unknown command {command}")
+    sys.stdout.write(json.dumps(output) + "\n")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))

@@ -1,0 +1,54 @@
+"""The benchmark script runs end to end: a smoke run (two seconds per scenario, 32 clients)
+produces its table and its JSON report. Figures are not asserted: they come from the full run,
+on a quiet machine, and go into docs/performance.md."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.baking import TEMPLATE, project_env
+
+pytestmark = pytest.mark.slow
+SCENARIOS = {
+    "health",
+    "tasks",
+    "projects",
+    "create",
+    "create_idempotent",
+    "login",
+    "refresh",
+    "health_alone",
+    "health_in_storm",
+}
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_a_smoke_run_prints_its_table_and_writes_its_report(tmp_path: Path) -> None:
+    report_file = tmp_path / "report.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(TEMPLATE / "bench" / "run.py"),
+            "--smoke",
+            "--output",
+            str(report_file),
+        ],
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    assert "req/s" in result.stdout
+    assert "tasks keel/ceiling at 32" in result.stdout
+    report = json.loads(report_file.read_text())
+    assert {row["scenario"] for row in report["results"]} == SCENARIOS
+    assert {row["server"] for row in report["results"]} == {"keel", "ceiling", "keel x2"}
+    assert all(row["requests"] > 0 for row in report["results"])
+    assert set(report["statements_per_request"]) >= {"tasks", "projects", "create", "login"}
+    assert [server["name"] for server in report["servers"]] == ["keel", "ceiling", "keel x2"]
