@@ -383,16 +383,20 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
             log("seeding: 1 owner, 20 assignees, 50 projects, 2,000 tasks")
             seeded = project_tool(python, env, "seed")
             report["statements_per_request"] = project_tool(python, env, "statements")
-            # One chain per connection, and spares: see wrk/refresh.lua.
-            issued = project_tool(python, env, "tokens", str(max(levels) + 16))
-            tokens_file = workdir / "refresh-tokens.txt"
-            tokens_file.write_text("\n".join(issued["refresh_tokens"]) + "\n")
+            # Refresh tokens rotate, so each refresh run needs chains no run has used: one per
+            # connection, and spares (see wrk/refresh.lua), in a file per level.
+            issued = project_tool(python, env, "tokens", str(sum(levels) + 16 * len(levels)))
+            chains = iter(issued["refresh_tokens"])
+            tokens_files = {}
+            for level in levels:
+                tokens_files[level] = workdir / f"refresh-tokens-{level}.txt"
+                batch = [next(chains) for _ in range(level + 16)]
+                tokens_files[level].write_text("\n".join(batch) + "\n")
             wrk_env = {
                 **os.environ,
                 "BENCH_TOKEN": issued["access_token"],
                 "BENCH_EMAIL": seeded["email"],
                 "BENCH_PASSWORD": seeded["password"],
-                "BENCH_TOKENS_FILE": str(tokens_file),
             }
             tasks = f"/api/v1/projects/{seeded['project_id']}/tasks"
             task_list = f"{tasks}?status=todo&sort=-created_at&limit=20"
@@ -421,7 +425,18 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
                 for scenario, path, script, extra in scenarios:
                     for connections in levels:
                         results.append(
-                            run_wrk(wrk, keel, load(scenario, path, script, connections, **extra))
+                            run_wrk(
+                                wrk,
+                                keel,
+                                load(
+                                    scenario,
+                                    path,
+                                    script,
+                                    connections,
+                                    BENCH_TOKENS_FILE=str(tokens_files[connections]),
+                                    **extra,
+                                ),
+                            )
                         )
                         if scenario == "tasks":
                             # The ceiling and the multi-worker server right after, at the same

@@ -26,16 +26,16 @@ from {{ cookiecutter.package_name }}.core.versioning import (
         ('"12345678901234567890123"', frozenset()),
     ],
 )
-def test_if_match_headers_parse_to_the_versions_they_allow(
+async def test_if_match_headers_parse_to_the_versions_they_allow(
     settings: Settings, header: str | None, versions: frozenset[int] | None
 ) -> None:
-    assert parse_if_match(settings, header) == IfMatch(versions=versions)
+    assert await parse_if_match(settings, header) == IfMatch(versions=versions)
 
 
-def test_a_missing_if_match_is_refused_when_required(settings: Settings) -> None:
+async def test_a_missing_if_match_is_refused_when_required(settings: Settings) -> None:
     strict = settings.model_copy(update={"REQUIRE_IF_MATCH": True})
     with pytest.raises(PreconditionRequiredError):
-        parse_if_match(strict, None)
+        await parse_if_match(strict, None)
 
 
 def test_a_version_outside_the_list_fails_the_precondition() -> None:

@@ -25,7 +25,7 @@ from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
-def get_token_codec(request: Request) -> TokenCodec:
+async def get_token_codec(request: Request) -> TokenCodec:
     codec: TokenCodec = request.app.state.tokens
     return codec
 
@@ -33,7 +33,7 @@ def get_token_codec(request: Request) -> TokenCodec:
 Tokens = Annotated[TokenCodec, Depends(get_token_codec)]
 
 
-def get_access_claims(
+async def get_access_claims(
     token: Annotated[str | None, Depends(_bearer)], tokens: Tokens
 ) -> TokenClaims:
     if token is None:
@@ -51,7 +51,7 @@ async def get_current_user(claims: AccessClaims, session: DbSession) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_admin(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     if user.role != UserRole.ADMIN:
         raise PermissionDeniedError("This action needs the admin role")
     return user

@@ -139,7 +139,7 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def get_request_settings(request: Request) -> Settings:
+async def get_request_settings(request: Request) -> Settings:
     """The settings the running app was built with (tests build apps with their own)."""
     settings: Settings = request.app.state.settings
     return settings

@@ -3,11 +3,15 @@ This is the only module that knows the hashing library; replacing it means chang
 
 New hashes are argon2id. bcrypt hashes (from an older system, say) still verify, and are
 replaced by argon2id on the next successful login, as is any hash made with weaker parameters.
-Hashing takes tens of milliseconds of CPU on purpose, so it runs in a worker thread rather than
-blocking the event loop.
+Hashing takes tens of milliseconds of CPU on purpose, so it runs in worker threads of its own
+rather than on the event loop. There is one fewer of them than there are cores (at least one):
+a storm of logins then keeps every hashing thread busy but leaves a core to the event loop, so
+the other requests are still answered promptly. (argon2 releases the GIL while it hashes.)
 """
 
 import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from passlib.context import CryptContext
@@ -25,17 +29,20 @@ _context = CryptContext(
     argon2__time_cost=2,
     argon2__parallelism=1,
 )
+_hashers = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 1) - 1), thread_name_prefix="password-hashing"
+)
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_context.hash, password)
+    return await asyncio.get_running_loop().run_in_executor(_hashers, _context.hash, password)
 
 
 async def verify_password(password: str, hashed: str) -> tuple[bool, str | None]:
     """Whether `password` matches, and a replacement hash when the stored one is outdated."""
     try:
-        verified, replacement = await asyncio.to_thread(
-            _context.verify_and_update, password, hashed
+        verified, replacement = await asyncio.get_running_loop().run_in_executor(
+            _hashers, _context.verify_and_update, password, hashed
         )
     except ValueError:
         # bcrypt refuses passwords over 72 bytes outright; such a password cannot match a
@@ -46,12 +53,14 @@ async def verify_password(password: str, hashed: str) -> tuple[bool, str | None]
 
 async def prepare() -> None:
     """Compute the dummy hash at start-up, so the first unknown-email login is not faster."""
-    await asyncio.to_thread(_dummy_hash)
+    await asyncio.get_running_loop().run_in_executor(_hashers, _dummy_hash)
 
 
 async def verify_against_dummy(password: str) -> None:
     """Spend the time a real verification takes, so an unknown email answers no faster."""
-    await asyncio.to_thread(_context.verify, password, _dummy_hash())
+    await asyncio.get_running_loop().run_in_executor(
+        _hashers, _context.verify, password, _dummy_hash()
+    )
 
 
 @cache

@@ -50,7 +50,7 @@ def create_rate_limiter(settings: Settings) -> RateLimiter:
     return RateLimiter(RedisStorage(f"async+{settings.REDIS_URL}", wrap_exceptions=True))
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
+async def get_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 

@@ -45,7 +45,7 @@ class IfMatch:
             )
 
 
-def parse_if_match(
+async def parse_if_match(
     settings: SettingsDep,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=1024)] = None,
 ) -> IfMatch:
