@@ -20,11 +20,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from {{ cookiecutter.package_name }}.core import db, migrations
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.scaffold.domain import (
-    PROJECT_ROOT,
+from {{ cookiecutter.package_name }}.scaffold.domain import PROJECT_ROOT, check
+from {{ cookiecutter.package_name }}.scaffold.names import (
     DomainNames,
     ScaffoldError,
-    check,
 )
 
 from tests.factories import DEFAULT_PASSWORD

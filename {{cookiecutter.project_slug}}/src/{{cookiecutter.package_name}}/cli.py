@@ -35,6 +35,7 @@ from {{ cookiecutter.package_name }}.idempotency import service as idempotency_s
 {%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.scaffold import domain as scaffold
+from {{ cookiecutter.package_name }}.scaffold.names import ScaffoldError
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import UserRole
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate
@@ -164,7 +165,7 @@ def _new_domain(args: argparse.Namespace) -> None:
                 )
 
         report = asyncio.run(scaffold_in_scratch_database())
-    except scaffold.ScaffoldError as exc:
+    except ScaffoldError as exc:
         raise SystemExit(f"new-domain: {exc}") from None
     except _SCRATCH_DATABASE_ERRORS as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]

@@ -15,13 +15,15 @@ from sqlalchemy import make_url
 
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.scaffold.domain import (
-    PACKAGE,
     PROJECT_ROOT,
     Report,
-    ScaffoldError,
     check,
-    domain_names,
     new_domain,
+)
+from {{ cookiecutter.package_name }}.scaffold.names import (
+    PACKAGE,
+    ScaffoldError,
+    domain_names,
     singular_of,
 )
 

@@ -14,11 +14,7 @@ models); a step that fails afterwards removes what was written and restores what
 so a refusal or a failure leaves the project as it was.
 """
 
-import ast
-import builtins
-import keyword
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,125 +23,22 @@ from pathlib import Path
 from string import Template
 
 from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.scaffold.edits import (
+    Changes,
+    mount_router,
+    register_model,
+)
+from {{ cookiecutter.package_name }}.scaffold.names import (
+    PACKAGE,
+    DomainNames,
+    ScaffoldError,
+    domain_names,
+    refuse_bad_spelling,
+)
 
-PACKAGE = "{{ cookiecutter.package_name }}"
 TEMPLATES = Path(__file__).parent / "templates"
 # src/<package>/scaffold/domain.py -> the project root (a source checkout, not an install).
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-# Keeps table and constraint names inside PostgreSQL's 63 characters, and lines inside 100.
-MAX_NAME_LENGTH = 30
-_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
-# Names the generated code uses for its own variables, parameters and classes: a domain named
-# after one would shadow it ("items" against `for item in items`, "pages" against Page).
-# fmt: off
-_TAKEN = frozenset({
-    "admin", "base", "body", "client", "code", "count", "data", "entity", "field", "header",
-    "item", "message", "model", "name", "owner", "page", "param", "query", "repository",
-    "request", "response", "router", "schema", "service", "session", "setting", "sort",
-    "statement", "status", "test", "timestamp", "token", "total", "url", "user",
-})
-# fmt: on
-_SINGULAR_RULES = [
-    ("ies", "y"),
-    ("sses", "ss"),
-    ("uses", "us"),
-    ("xes", "x"),
-    ("zes", "z"),
-    ("ches", "ch"),
-    ("shes", "sh"),
-]
-
-_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman"}
-_SAME_IN_BOTH = frozenset({"news", "series", "species"})
-
-
-class ScaffoldError(Exception):
-    """Why the domain was not created. The project is unchanged."""
-
-
-@dataclass(frozen=True)
-class DomainNames:
-    """Every spelling of the domain the templates need, from `line_items` and `line_item`."""
-
-    domain: str
-    item: str
-
-    @property
-    def model(self) -> str:
-        return "".join(part.capitalize() for part in self.item.split("_"))
-
-    @property
-    def url(self) -> str:
-        return self.domain.replace("_", "-")
-
-    def substitutions(self) -> dict[str, str]:
-        nouns = self.domain.replace("_", " ")
-        noun = self.item.replace("_", " ")
-        return {
-            "package": PACKAGE,
-            "domain": self.domain,
-            "DOMAIN": self.domain.upper(),
-            "item": self.item,
-            "Model": self.model,
-            "url": self.url,
-            "nouns": nouns,
-            "Nouns": nouns.capitalize(),
-            "noun": noun,
-            "Noun": noun.capitalize(),
-        }
-
-
-def singular_of(plural: str) -> str | None:
-    """The singular of an English plural in snake_case (invoices, line_items, categories,
-    addresses, boxes, people), or None when the last word does not look like a plural."""
-    head, _, word = plural.rpartition("_")
-    prefix = f"{head}_" if head else ""
-    if word in _IRREGULAR:
-        return prefix + _IRREGULAR[word]
-    if word in _SAME_IN_BOTH or word.endswith(("ss", "us", "is")):
-        return None
-    for ending, replacement in _SINGULAR_RULES:
-        if word.endswith(ending):
-            return prefix + word.removesuffix(ending) + replacement
-    if word.endswith("s"):
-        return prefix + word.removesuffix("s")
-    return None
-
-
-def _refuse_bad_spelling(name: str, role: str) -> None:
-    if not _NAME.fullmatch(name):
-        raise ScaffoldError(
-            f"'{name}' is not a valid {role}: use lowercase letters, digits and single "
-            "underscores, starting with a letter (e.g. invoices, line_items)"
-        )
-
-
-def _refuse_bad_identifier(name: str, role: str) -> None:
-    _refuse_bad_spelling(name, role)
-    if len(name) > MAX_NAME_LENGTH:
-        raise ScaffoldError(
-            f"'{name}' is longer than {MAX_NAME_LENGTH} characters; table and constraint names "
-            "must fit PostgreSQL's limit of 63"
-        )
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or hasattr(builtins, name):
-        raise ScaffoldError(f"'{name}' is a Python keyword or built-in name; choose another")
-    if name in _TAKEN or name.removesuffix("s") in _TAKEN:
-        raise ScaffoldError(
-            f"'{name}' would shadow a name the generated code uses for itself; choose another"
-        )
-
-
-def domain_names(name: str, singular: str | None = None) -> DomainNames:
-    """The names for a domain called `name` (a plural), or ScaffoldError saying what is wrong."""
-    _refuse_bad_identifier(name, "domain name")
-    item = singular if singular is not None else singular_of(name)
-    if item is None or item == name:
-        raise ScaffoldError(
-            f"cannot tell the singular of '{name}': name the domain in the plural "
-            "(e.g. invoices), or give the singular with --singular"
-        )
-    _refuse_bad_identifier(item, "singular")
-    return DomainNames(domain=name, item=item)
 
 
 @dataclass(frozen=True)
@@ -215,7 +108,7 @@ def check(root: Path, name: str, singular: str | None = None) -> tuple[Project, 
             raise ScaffoldError(
                 f"{required} does not exist: run new-domain in a source checkout of the project"
             )
-    _refuse_bad_spelling(name, "domain name")
+    refuse_bad_spelling(name, "domain name")
     for existing in (
         project.package_dir / name,
         project.package_dir / f"{name}.py",
@@ -227,8 +120,8 @@ def check(root: Path, name: str, singular: str | None = None) -> tuple[Project, 
         raise ScaffoldError(f"a table called '{name}' already exists; choose another name")
     names = domain_names(name, singular)
     # Where the router and the model will be registered; ScaffoldError if they cannot be.
-    _mount_router(project.api_module.read_text(encoding="utf-8"), names)
-    _register_model(project.models_module.read_text(encoding="utf-8"), names)
+    mount_router(project.api_module.read_text(encoding="utf-8"), names)
+    register_model(project.models_module.read_text(encoding="utf-8"), names)
     if names.model in {mapper.class_.__name__ for mapper in Base.registry.mappers}:
         raise ScaffoldError(f"a model called {names.model} already exists; choose another name")
     return project, names
@@ -238,8 +131,8 @@ def new_domain(root: Path, name: str, *, singular: str | None = None, database_u
     """Write the domain `name` into the project at `root`, with its migration autogenerated
     against `database_url` (a scratch database: it is migrated to head)."""
     project, names = check(root, name, singular)
-    api_text = _mount_router(project.api_module.read_text(encoding="utf-8"), names)
-    models_text = _register_model(project.models_module.read_text(encoding="utf-8"), names)
+    api_text = mount_router(project.api_module.read_text(encoding="utf-8"), names)
+    models_text = register_model(project.models_module.read_text(encoding="utf-8"), names)
     files = _render(project, names)
     tools = _Tools(project, database_url)
     tools.run("alembic", "upgrade", "head")
@@ -250,7 +143,7 @@ def new_domain(root: Path, name: str, *, singular: str | None = None, database_u
         '(make migration name="...") so it is not mixed into this one',
     )
 
-    changes = _Changes()
+    changes = Changes()
     try:
         for path, text in files.items():
             changes.create(path, text)
@@ -293,58 +186,6 @@ def _render(project: Project, names: DomainNames) -> dict[Path, str]:
     return files
 
 
-def _last_import_line(tree: ast.Module) -> int:
-    imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
-    if not imports:
-        raise ScaffoldError("found no imports to add to")
-    return max(node.end_lineno or node.lineno for node in imports)
-
-
-def _insert_after(text: str, line: int, addition: str) -> str:
-    lines = text.splitlines(keepends=True)
-    return "".join([*lines[:line], addition, *lines[line:]])
-
-
-def _mount_router(text: str, names: DomainNames) -> str:
-    """api.py with the domain's router imported and included after the last one."""
-    tree = ast.parse(text)
-    includes = [
-        node.lineno
-        for node in tree.body
-        if isinstance(node, ast.Expr) and ast.unparse(node).startswith("api_router.include_router(")
-    ]
-    if not includes:
-        raise ScaffoldError("api.py has no api_router.include_router(...) line to add one after")
-    alias = f"{names.domain}_router"
-    text = _insert_after(text, max(includes), f"api_router.include_router({alias})\n")
-    statement = f"from {PACKAGE}.{names.domain}.router import router as {alias}\n"
-    return _insert_after(text, _last_import_line(tree), statement)
-
-
-def _all_list(tree: ast.Module) -> tuple[ast.Assign, ast.List]:
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.List)
-            and [ast.unparse(target) for target in node.targets] == ["__all__"]
-        ):
-            return node, node.value
-    raise ScaffoldError("models.py has no __all__ list to add the model to")
-
-
-def _register_model(text: str, names: DomainNames) -> str:
-    """models.py with the domain's model imported and listed in __all__, for autogenerate."""
-    tree = ast.parse(text)
-    node, exported = _all_list(tree)
-    members = sorted({*(ast.literal_eval(item) for item in exported.elts), names.model})
-    lines = text.splitlines(keepends=True)
-    assignment = f"__all__ = {members!r}\n".replace("'", '"')
-    end = node.end_lineno or node.lineno
-    text = "".join([*lines[: node.lineno - 1], assignment, *lines[end:]])
-    statement = f"from {PACKAGE}.{names.domain}.models import {names.model}\n"
-    return _insert_after(text, _last_import_line(tree), statement)
-
-
 class _Tools:
     """The project's own tools, run as subprocesses of this interpreter in the project: its
     package (from `src`, so a copy of the project imports itself), Alembic and ruff."""
@@ -372,39 +213,3 @@ class _Tools:
             output = (result.stdout + result.stderr).strip()
             reason = failure or f"`{module} {' '.join(arguments[:2])}` failed"
             raise ScaffoldError(f"{reason}:\n{output}")
-
-
-class _Changes:
-    """The files written so far, so that a failure can put the project back as it was."""
-
-    def __init__(self) -> None:
-        self.created: list[Path] = []
-        self.created_dirs: list[Path] = []
-        self.originals: dict[Path, bytes] = {}
-
-    def create(self, path: Path, text: str) -> None:
-        for directory in reversed(path.parents):
-            if not directory.exists():
-                directory.mkdir()
-                self.created_dirs.append(directory)
-        path.write_text(text, encoding="utf-8")
-        self.created.append(path)
-
-    def keep_original(self, path: Path) -> None:
-        self.originals.setdefault(path, path.read_bytes())
-
-    def edit(self, path: Path, text: str) -> None:
-        self.keep_original(path)
-        path.write_text(text, encoding="utf-8")
-
-    def undo(self) -> None:
-        for path in self.created:
-            path.unlink(missing_ok=True)
-        for path, original in self.originals.items():
-            path.write_bytes(original)
-        for directory in reversed(self.created_dirs):
-            for cache in directory.glob("__pycache__"):
-                for compiled in cache.iterdir():
-                    compiled.unlink()
-                cache.rmdir()
-            directory.rmdir()

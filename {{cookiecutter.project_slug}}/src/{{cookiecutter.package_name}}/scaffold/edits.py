@@ -1,0 +1,95 @@
+"""The edits a new domain makes to existing modules (mounting the router, registering the
+model), and the record of every change, so a failure can undo them all."""
+
+import ast
+from pathlib import Path
+
+from {{ cookiecutter.package_name }}.scaffold.names import PACKAGE, DomainNames, ScaffoldError
+
+
+def _last_import_line(tree: ast.Module) -> int:
+    imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    if not imports:
+        raise ScaffoldError("found no imports to add to")
+    return max(node.end_lineno or node.lineno for node in imports)
+
+
+def _insert_after(text: str, line: int, addition: str) -> str:
+    lines = text.splitlines(keepends=True)
+    return "".join([*lines[:line], addition, *lines[line:]])
+
+
+def mount_router(text: str, names: DomainNames) -> str:
+    """api.py with the domain's router imported and included after the last one."""
+    tree = ast.parse(text)
+    includes = [
+        node.lineno
+        for node in tree.body
+        if isinstance(node, ast.Expr) and ast.unparse(node).startswith("api_router.include_router(")
+    ]
+    if not includes:
+        raise ScaffoldError("api.py has no api_router.include_router(...) line to add one after")
+    alias = f"{names.domain}_router"
+    text = _insert_after(text, max(includes), f"api_router.include_router({alias})\n")
+    statement = f"from {PACKAGE}.{names.domain}.router import router as {alias}\n"
+    return _insert_after(text, _last_import_line(tree), statement)
+
+
+def _all_list(tree: ast.Module) -> tuple[ast.Assign, ast.List]:
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.List)
+            and [ast.unparse(target) for target in node.targets] == ["__all__"]
+        ):
+            return node, node.value
+    raise ScaffoldError("models.py has no __all__ list to add the model to")
+
+
+def register_model(text: str, names: DomainNames) -> str:
+    """models.py with the domain's model imported and listed in __all__, for autogenerate."""
+    tree = ast.parse(text)
+    node, exported = _all_list(tree)
+    members = sorted({*(ast.literal_eval(item) for item in exported.elts), names.model})
+    lines = text.splitlines(keepends=True)
+    assignment = f"__all__ = {members!r}\n".replace("'", '"')
+    end = node.end_lineno or node.lineno
+    text = "".join([*lines[: node.lineno - 1], assignment, *lines[end:]])
+    statement = f"from {PACKAGE}.{names.domain}.models import {names.model}\n"
+    return _insert_after(text, _last_import_line(tree), statement)
+
+
+class Changes:
+    """The files written so far, so that a failure can put the project back as it was."""
+
+    def __init__(self) -> None:
+        self.created: list[Path] = []
+        self.created_dirs: list[Path] = []
+        self.originals: dict[Path, bytes] = {}
+
+    def create(self, path: Path, text: str) -> None:
+        for directory in reversed(path.parents):
+            if not directory.exists():
+                directory.mkdir()
+                self.created_dirs.append(directory)
+        path.write_text(text, encoding="utf-8")
+        self.created.append(path)
+
+    def keep_original(self, path: Path) -> None:
+        self.originals.setdefault(path, path.read_bytes())
+
+    def edit(self, path: Path, text: str) -> None:
+        self.keep_original(path)
+        path.write_text(text, encoding="utf-8")
+
+    def undo(self) -> None:
+        for path in self.created:
+            path.unlink(missing_ok=True)
+        for path, original in self.originals.items():
+            path.write_bytes(original)
+        for directory in reversed(self.created_dirs):
+            for cache in directory.glob("__pycache__"):
+                for compiled in cache.iterdir():
+                    compiled.unlink()
+                cache.rmdir()
+            directory.rmdir()
