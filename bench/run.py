@@ -3,10 +3,15 @@ load it with wrk on 127.0.0.1, next to a ceiling app doing the same SQL with raw
 
     uv run python bench/run.py                  # the full run: about 8 minutes
     uv run python bench/run.py --smoke          # a few seconds per scenario, to check it works
+    uv run python bench/run.py --profile        # and sample keel's CPU with py-spy (see below)
 
 Prints a table, and writes it as JSON to bench/results/<date>.json (or --output). Every wrk
 run is bounded in time (--duration), and every process started here is stopped at the end.
 wrk comes from the system (`apt-get install wrk`); the script installs it when it can.
+
+With --profile, py-spy samples the single-worker server during its task-list run at 64
+connections (32 with --smoke), and the report gains each library's share of the CPU samples
+(bench/profiling.py); the raw samples are kept beside the JSON report.
 """
 
 import argparse
@@ -24,10 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from processes import BENCH, Server, bake, database, log, project_env, project_tool, serving
+from profiling import ensure_py_spy, inclusive_share, sampling, self_time_by_library
 from wrk_runs import Load, Result, ensure_wrk, ratios, run_wrk, table, wrk_command
 
 PACKAGE = "my_service"
 LEVELS = (32, 64, 256)
+# Frames whose inclusive share --profile reports: dependency resolution (with the queries the
+# dependencies make), the route itself, every ORM query, and turning rows into objects.
+PROFILED_FRAMES = ("solve_dependencies", "run_endpoint_function", "Session.execute", "instances")
 
 
 def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
@@ -38,10 +47,17 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (10)")
     parser.add_argument("--workers", type=int, default=2, help="the multi-worker run (2)")
     parser.add_argument("--output", type=Path, help="JSON file (bench/results/<date>.json)")
+    parser.add_argument("--profile", action="store_true", help="sample keel's CPU with py-spy")
     args = parser.parse_args()
     levels = (32,) if args.smoke else LEVELS
     duration = 2 if args.smoke else args.duration
+    profiled_level = levels[min(1, len(levels) - 1)]
+    output = args.output or BENCH / "results" / f"{datetime.now(UTC):%Y-%m-%d}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    samples = output.with_suffix(".py-spy.txt")
     wrk = ensure_wrk()
+    if args.profile:
+        ensure_py_spy()
     results: list[Result] = []
     report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -123,20 +139,23 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
             ):
                 for scenario, path, script, extra in scenarios:
                     for connections in levels:
-                        results.append(
-                            run_wrk(
-                                wrk,
-                                keel,
-                                load(
-                                    scenario,
-                                    path,
-                                    script,
-                                    connections,
-                                    BENCH_TOKENS_FILE=str(tokens_files[connections]),
-                                    **extra,
-                                ),
+                        profiled = (scenario, connections) == ("tasks", profiled_level)
+                        pid = keel.process.pid if args.profile and profiled else None
+                        with sampling(pid, duration, samples):
+                            results.append(
+                                run_wrk(
+                                    wrk,
+                                    keel,
+                                    load(
+                                        scenario,
+                                        path,
+                                        script,
+                                        connections,
+                                        BENCH_TOKENS_FILE=str(tokens_files[connections]),
+                                        **extra,
+                                    ),
+                                )
                             )
-                        )
                         if scenario == "tasks":
                             # The ceiling and the multi-worker server right after, at the same
                             # level: ratios measured pair by pair, under the same conditions.
@@ -168,8 +187,13 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     ]
     report["results"] = [asdict(result) for result in results]
     report["ratios"] = ratios(results, levels, args.workers)
-    output = args.output or BENCH / "results" / f"{datetime.now(UTC):%Y-%m-%d}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        report["profile"] = {
+            "scenario": f"tasks, keel, {profiled_level} connections",
+            "samples": str(samples),
+            "self_time_by_library": self_time_by_library(samples),
+            "inclusive": {frame: inclusive_share(samples, frame) for frame in PROFILED_FRAMES},
+        }
     output.write_text(json.dumps(report, indent=2) + "\n")
     print(table(results))
     for server in report["servers"]:
@@ -180,6 +204,13 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     print(f"statements per request: {report['statements_per_request']}")
     for name, value in report["ratios"].items():
         print(f"{name}: {value}")
+    if args.profile:
+        profile = report["profile"]
+        print(f"CPU samples of {profile['scenario']} (raw: {profile['samples']}):")
+        for library, share in profile["self_time_by_library"].items():
+            print(f"  {share:6.1%}  {library}")
+        for frame, share in profile["inclusive"].items():
+            print(f"  {share:6.1%}  in {frame} and what it calls")
     print(f"written to {output}")
 
 

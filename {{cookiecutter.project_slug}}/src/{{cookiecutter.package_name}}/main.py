@@ -11,6 +11,7 @@ from {{ cookiecutter.package_name }}.api import api_router
 from {{ cookiecutter.package_name }}.core import passwords
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.db import (
+    ConnectionQueue,
     create_engine,
     create_sessionmaker,
     resolve_database_url,
@@ -34,6 +35,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings, resolve_database_url(settings))
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.connection_queue = ConnectionQueue(settings)
     app.state.rate_limiter = create_rate_limiter(settings)
     await passwords.prepare()
     logger.info("started", extra={"environment": settings.ENVIRONMENT})

@@ -5,6 +5,8 @@ route function returns and *before* the response is sent (`scope="function"`), s
 becomes an error response instead of a success the client was told about but the database lost.
 """
 
+import asyncio
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.errors import AppError
+from {{ cookiecutter.package_name }}.core.errors import AppError, DatabaseBusyError
 
 
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
@@ -46,6 +48,37 @@ def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: objects stay readable after the commit, while the response is built.
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class ConnectionQueue:
+    """Requests wait here for a database connection, first come, first served.
+
+    SQLAlchemy's async pool hands a returned connection to whichever request asks next, and a
+    waiter that was woken up for it but lost the race goes back to the end of the line. Under
+    load, a few requests kept losing until their `DB_POOL_TIMEOUT_SECONDS` ran out (503s at
+    256 clients, see docs/performance.md). With one slot per connection the pool can hold,
+    requests queue here in order instead (asyncio's Semaphore is fair), and never wait in the
+    pool.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.timeout = settings.DB_POOL_TIMEOUT_SECONDS
+        self._slots = asyncio.Semaphore(settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW)
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise DatabaseBusyError(
+                f"Every database connection stayed busy for {self.timeout:g} s; try again.",
+                retry_after_seconds=math.ceil(self.timeout),
+            ) from None
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -77,9 +110,10 @@ async def unit_of_work(
         await session.commit()
 
 
-async def get_session(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request."""
-    async with unit_of_work(sessionmaker) as session:
+async def get_session(request: Request, sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request, once it is the request's turn for a connection."""
+    queue: ConnectionQueue = request.app.state.connection_queue
+    async with queue.turn(), unit_of_work(sessionmaker) as session:
         yield session
 
 

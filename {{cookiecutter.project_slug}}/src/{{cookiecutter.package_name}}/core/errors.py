@@ -98,6 +98,15 @@ class DatabaseUnavailableError(ServiceUnavailableError):
     code = "database_unavailable"
 
 
+class DatabaseBusyError(ServiceUnavailableError):
+    """Every database connection stayed in use for as long as a request may wait for one."""
+
+    code = "database_busy"
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
 class FieldError(BaseModel):
     """One invalid input: where it is, what is wrong, and a stable type."""
 

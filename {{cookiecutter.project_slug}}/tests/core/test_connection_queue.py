@@ -1,0 +1,97 @@
+"""Requests wait for a database connection in arrival order, for at most
+`DB_POOL_TIMEOUT_SECONDS`, and then get a 503 instead of piling up."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from httpx import AsyncClient
+from sqlalchemy import literal, select
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.db import ConnectionQueue, DbSession
+from {{ cookiecutter.package_name }}.core.errors import DatabaseBusyError
+
+from tests.core.test_errors import assert_problem
+from tests.support import make_settings
+
+probe = APIRouter(prefix="/_probe")
+released = asyncio.Event()
+
+
+@probe.post("/hold")
+async def hold_a_connection(session: DbSession) -> dict[str, int]:
+    """Keeps its turn (and its connection) until the test releases it."""
+    await released.wait()
+    result = await session.execute(select(literal(1)))
+    return {"answer": result.scalar_one()}
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(
+        database_url, DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0, DB_POOL_TIMEOUT_SECONDS=0.2
+    )
+
+
+@pytest.fixture
+async def probe_client(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
+    app.include_router(probe)
+    released.clear()
+    yield client
+    released.set()
+
+
+async def test_a_request_waits_its_turn_then_gets_a_503(probe_client: AsyncClient) -> None:
+    holder = asyncio.create_task(probe_client.post("/_probe/hold"))
+    await asyncio.sleep(0.05)  # the holder has the only turn
+
+    refused = await probe_client.post("/_probe/hold")
+
+    assert_problem(refused.json(), status=503, code="database_busy")
+    assert refused.headers["retry-after"] == "1"
+    assert "0.2 s" in refused.json()["detail"]
+    released.set()
+    held = await holder
+    assert held.status_code == 200
+    assert held.json() == {"answer": 1}
+
+
+async def test_turns_are_given_in_arrival_order_even_to_late_comers(settings: Settings) -> None:
+    # SQLAlchemy's pool would let a late comer take a connection that was just returned, ahead
+    # of the requests woken up for it: the queue must not.
+    queue = ConnectionQueue(settings.model_copy(update={"DB_POOL_TIMEOUT_SECONDS": 5.0}))
+    order: list[str] = []
+
+    async def request(name: str, work: asyncio.Event | None = None) -> None:
+        async with queue.turn():
+            order.append(name)
+            if work is not None:
+                await work.wait()
+
+    first_done = asyncio.Event()
+    first = asyncio.create_task(request("first", first_done))
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(request(f"waiter {n}")) for n in range(3)]
+    await asyncio.sleep(0)
+    first_done.set()
+    late = asyncio.create_task(request("late comer"))  # arrives as the turn is handed over
+    await asyncio.gather(first, *waiting, late)
+
+    assert order == ["first", "waiter 0", "waiter 1", "waiter 2", "late comer"]
+
+
+async def test_a_turn_is_given_back_when_the_request_fails(settings: Settings) -> None:
+    queue = ConnectionQueue(settings)
+    with pytest.raises(RuntimeError):
+        async with queue.turn():
+            raise RuntimeError
+    async with asyncio.timeout(1), queue.turn():
+        pass
+
+
+def test_the_busy_error_is_a_503_with_a_retry_after() -> None:
+    error = DatabaseBusyError("busy", retry_after_seconds=0)
+    assert error.status_code == 503
+    assert error.headers == {"Retry-After": "1"}
