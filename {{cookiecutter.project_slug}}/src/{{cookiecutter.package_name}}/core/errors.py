@@ -277,6 +277,8 @@ async def handle_database_error(request: Request, exc: Exception) -> JSONRespons
     assert isinstance(exc, sa_exc.DBAPIError)  # noqa: S101 - registered for it only
     if exc.connection_invalidated:
         return await handle_database_unavailable(request, exc)
+    if getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED:
+        return _statement_timeout_response(request)
     # With hide_parameters (core/db.py) the message holds the SQL but not the values: safe to
     # log with its traceback, and never sent to the client.
     logger.error(
@@ -287,6 +289,28 @@ async def handle_database_error(request: Request, exc: Exception) -> JSONRespons
         extra={"sqlstate": getattr(exc.orig, "sqlstate", None)},
     )
     return unhandled_error_response(request)
+
+
+# PostgreSQL's SQLSTATE for a statement it cancelled: over `statement_timeout` (set from
+# DB_STATEMENT_TIMEOUT_MS in core/db.py), or cancelled by an operator.
+QUERY_CANCELED = "57014"
+
+
+def _statement_timeout_response(request: Request) -> JSONResponse:
+    # The transaction is rolled back by the unit of work and the connection goes back to the
+    # pool, still usable: a cancelled statement does not end the session.
+    timeout_ms = request.app.state.settings.DB_STATEMENT_TIMEOUT_MS
+    logger.warning("statement cancelled on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        status=HTTPStatus.SERVICE_UNAVAILABLE,
+        code="database_timeout",
+        detail=(
+            f"The database cancelled a statement that ran over {timeout_ms / 1000:g} s "
+            "(or an operator cancelled it); try again shortly."
+        ),
+        headers={"Retry-After": "1"},
+    )
 
 
 # Failures to reach or talk to PostgreSQL, as opposed to bugs in a query. asyncpg raises
