@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.core.db import (
 )
 from {{ cookiecutter.package_name }}.core.errors import register_error_handlers
 from {{ cookiecutter.package_name }}.core.middleware import (
+    BodyFormatMiddleware,
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
 )
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
 
     # Added last = runs first: the request context wraps everything, including CORS answers.
+    app.add_middleware(BodyFormatMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
     if settings.CORS_ORIGINS:
         app.add_middleware(

@@ -1,10 +1,11 @@
 """Pure ASGI middleware: request context (ID, access log, last-resort 500), security headers,
-and the request body size limit.
+the request body size limit, and the body's format (media type, UTF-8).
 
 Pure ASGI rather than `BaseHTTPMiddleware`: no extra task per request, and context variables set
 here are visible to the endpoint and its log lines.
 """
 
+import codecs
 import logging
 import re
 import time
@@ -28,6 +29,9 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Swagger UI and ReDoc load scripts and styles; every other response is plain JSON.
 _DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The bodies routes read: JSON, and the OAuth2 login form (POST /auth/login).
+JSON_MEDIA_TYPE = "application/json"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 
 def _request_id_from(headers: Headers) -> str:
@@ -141,3 +145,58 @@ class BodySizeLimitMiddleware:
 
     def _detail(self) -> str:
         return f"The request body is larger than the {self.max_bytes}-byte limit."
+
+
+class BodyFormatMiddleware:
+    """Refuses a body no route can read, before any route parses it: 415 when its Content-Type
+    is missing or is neither JSON nor the login form, and 400 as soon as a JSON body turns out
+    not to be UTF-8 (which JSON requires; left alone, some bytes would be read as Latin-1)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope) if scope["type"] == "http" else None
+        if headers is None or not _has_body(headers):
+            await self.app(scope, receive, send)
+            return
+
+        media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+        is_json = media_type == JSON_MEDIA_TYPE or (
+            media_type.startswith("application/") and media_type.endswith("+json")
+        )
+        if not is_json and media_type != FORM_MEDIA_TYPE:
+            described = f"`{media_type}`" if media_type else "no Content-Type"
+            response = problem_response(
+                Request(scope),
+                status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                code="unsupported_media_type",
+                detail=f"The body has {described}; send it as {JSON_MEDIA_TYPE}"
+                f" (the login form as {FORM_MEDIA_TYPE}).",
+            )
+            await response(scope, receive, send)
+            return
+        if not is_json:
+            await self.app(scope, receive, send)
+            return
+
+        decoder = codecs.getincrementaldecoder("utf-8")()
+
+        async def utf8_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                final = not message.get("more_body", False)
+                try:
+                    decoder.decode(message.get("body", b""), final=final)
+                except UnicodeDecodeError:
+                    raise StarletteHTTPException(
+                        HTTPStatus.BAD_REQUEST, detail="The JSON body is not valid UTF-8."
+                    ) from None
+            return message
+
+        await self.app(scope, utf8_receive, send)
+
+
+def _has_body(headers: Headers) -> bool:
+    length = headers.get("content-length")
+    return (length is not None and length != "0") or "transfer-encoding" in headers
