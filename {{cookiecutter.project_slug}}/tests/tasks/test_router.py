@@ -77,6 +77,17 @@ async def test_estimates_round_trip_as_exact_strings(
         ({"title": "t", "due_date": "31/01/2030"}, "due_date"),
         ({"title": "t", "assignee_id": "not-a-uuid"}, "assignee_id"),
         ({"title": " "}, "title"),
+        # PostgreSQL cannot store NUL in text: refused here rather than a 500 from the driver.
+        ({"title": "a\u0000b"}, "title"),
+        ({"title": "t", "description": "a\u0000b"}, "description"),
+        # One character over the column's length.
+        ({"title": "x" * 201}, "title"),
+        ({"title": "t", "description": "x" * 5001}, "description"),
+        ({"title": "t", "estimate": "NaN"}, "estimate"),
+        ({"title": "t", "estimate": "Infinity"}, "estimate"),
+        ({"title": "t", "estimate": "1e400"}, "estimate"),
+        ({"title": "t", "estimate": 10**40}, "estimate"),
+        ({"title": "t", "due_date": "2030-02-30"}, "due_date"),
     ],
 )
 async def test_invalid_tasks_are_422_and_nothing_is_written(
@@ -178,6 +189,9 @@ async def test_filters_combine_and_sort_applies(
         ({"status": "blocked"}, "'todo', 'doing' or 'done'"),
         ({"due_before": "soon"}, "valid date"),
         ({"assignee": "me"}, "allowed: limit, offset, status, due_before, q, sort"),
+        ({"q": "a\u0000b"}, "NUL"),
+        ({"limit": str(2**63)}, "less than or equal to 100"),
+        ({"offset": "-1"}, "greater than or equal to 0"),
     ],
 )
 async def test_list_parameters_outside_the_whitelist_are_refused(
@@ -285,3 +299,56 @@ async def test_stale_if_match_is_a_412_and_delete_with_the_current_one_works(
     gone = await client.delete(url, headers={**headers, "If-Match": '"2"'})
     assert gone.status_code == 204
     assert (await client.get(url, headers=headers)).status_code == 404
+
+
+async def test_non_standard_json_numbers_are_refused(
+    client: AsyncClient, session: AsyncSession, project: Project, user_tokens: TokenPairJson
+) -> None:
+    # Python's JSON parser accepts NaN and Infinity, which are not JSON.
+    headers = {"Content-Type": "application/json", **bearer(user_tokens["access_token"])}
+    for literal in (b"NaN", b"Infinity", b"-Infinity"):
+        response = await client.post(
+            tasks_url(project),
+            content=b'{"title": "t", "estimate": ' + literal + b"}",
+            headers=headers,
+        )
+        assert response.status_code == 422, response.text
+    assert await task_count(session) == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/projects/not-a-uuid/tasks", "{tasks}/not-a-uuid", "{tasks}/12"]
+)
+async def test_an_id_that_is_not_a_uuid_is_a_422_naming_the_path(
+    client: AsyncClient, project: Project, user_tokens: TokenPairJson, path: str
+) -> None:
+    response = await client.get(
+        path.format(tasks=tasks_url(project)), headers=bearer(user_tokens["access_token"])
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"][0] == "path"
+
+
+@pytest.mark.parametrize(
+    "search", ["100%", "a_b", "it's", "'; DROP TABLE tasks; --", "back\\slash", "%", "_"]
+)
+async def test_search_text_is_matched_literally_never_as_sql_or_a_pattern(
+    client: AsyncClient,
+    session: AsyncSession,
+    project: Project,
+    user_tokens: TokenPairJson,
+    search: str,
+) -> None:
+    titles = ["100% done", "100 done", "a_b", "axb", "it's", "its", "'; DROP TABLE tasks; --"]
+    titles += ["back\\slash", "backslash"]
+    for title in titles:
+        await create_task(session, project=project, title=title)
+
+    response = await client.get(
+        tasks_url(project), params={"q": search}, headers=bearer(user_tokens["access_token"])
+    )
+
+    assert response.status_code == 200
+    found = sorted(item["title"] for item in response.json()["items"])
+    assert found == sorted(title for title in titles if search.lower() in title.lower())
+    assert await task_count(session) == len(titles)

@@ -103,6 +103,16 @@ async def test_a_page_larger_than_the_cap_is_refused(
     assert response.json()["errors"][0]["loc"] == ["query", "limit"]
 
 
+async def test_an_unknown_list_parameter_is_refused_not_ignored(
+    client: AsyncClient, admin_tokens: TokenPairJson
+) -> None:
+    response = await client.get(
+        USERS, params={"role": "admin"}, headers=bearer(admin_tokens["access_token"])
+    )
+    assert response.status_code == 422
+    assert "unknown parameter role; allowed: limit, offset" in response.text
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", USERS), ("GET", "/{id}"), ("PATCH", "/{id}"), ("DELETE", "/{id}")],
