@@ -26,6 +26,7 @@ CHOICES = {
     "include_example_domain": ("yes", "no"),
     "use_docker": ("yes", "no"),
     "ci": ("github", "none"),
+    "deploy": ("none", "kubernetes"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
     "run_tests_after_generation": ("yes", "no"),
 }
@@ -65,6 +66,11 @@ def problems(answers: dict[str, str]) -> list[str]:
         if answers[option] not in allowed:
             choices = ", ".join(allowed)
             found.append(f"{option} {answers[option]!r} is not an option; choose one of {choices}.")
+    if answers["deploy"] == "kubernetes" and answers["use_docker"] != "yes":
+        found.append(
+            "deploy 'kubernetes' runs the image the Dockerfile builds; "
+            "answer use_docker=yes, or deploy=none."
+        )
     return found
 
 

@@ -7,11 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.baking import OPTIONS, TEMPLATE, bake
 
 LONGEST_PACKAGE = "a_package_name_of_32_characters_"[:31] + "x"
 LONGEST_SLUG = "a-project-slug-of-forty-characters-long"[:39] + "x"
+# The newest Kubernetes release kubernetes-validate has schemas for.
+KUBERNETES_VERSION = "1.37"
 
 
 def tool(name: str) -> str:
@@ -59,6 +62,41 @@ def test_the_compose_file_matches_the_compose_spec(tmp_path: Path) -> None:
         cwd=project,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [{}, {"project_slug": LONGEST_SLUG, "package_name": LONGEST_PACKAGE}],
+    ids=["default", "longest-names"],
+)
+def test_the_kubernetes_manifests_pass_strict_schema_validation(
+    tmp_path: Path, answers: dict[str, str]
+) -> None:
+    project = bake(tmp_path, deploy="kubernetes", **answers)
+    manifests = sorted((project / "deploy" / "kubernetes").glob("*.yaml"))
+    # kustomization.yaml is kustomize's own file, not a Kubernetes object.
+    objects = [path.name for path in manifests if path.name != "kustomization.yaml"]
+    assert len(objects) == 7, objects
+    result = run(
+        tool("kubernetes-validate"),
+        "--strict",
+        "--kubernetes-version",
+        KUBERNETES_VERSION,
+        *objects,
+        cwd=project / "deploy" / "kubernetes",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(" passed for resource ") == len(objects), result.stdout
+
+    # kubectl apply -k: every listed resource exists, and the Job runs the Deployment's image.
+    kustomization = yaml.safe_load((project / "deploy/kubernetes/kustomization.yaml").read_text())
+    assert sorted(kustomization["resources"]) == sorted(
+        name for name in objects if name not in {"migrate-job.yaml", "secret.example.yaml"}
+    )
+    image = kustomization["images"][0]
+    job = yaml.safe_load((project / "deploy/kubernetes/migrate-job.yaml").read_text())
+    job_image = job["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert job_image == f"{image['newName']}:{image['newTag']}"
 
 
 def assert_workflow_is_valid(root: Path) -> None:

@@ -43,6 +43,13 @@ def test_a_bad_answer_stops_generation_naming_it(tmp_path: Path, answer: str, na
     assert list(tmp_path.iterdir()) == [], "a half-generated project was left behind"
 
 
+def test_kubernetes_without_the_dockerfile_is_refused(tmp_path: Path) -> None:
+    result = run_cookiecutter(tmp_path, "deploy=kubernetes", "use_docker=no")
+    assert result.returncode != 0
+    assert "keel: deploy 'kubernetes' runs the image the Dockerfile builds" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_unlisted_python_version_is_refused(tmp_path: Path) -> None:
     result = run_cookiecutter(tmp_path, "python_version=3.10")
     assert result.returncode != 0
