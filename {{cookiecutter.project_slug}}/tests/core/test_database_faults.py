@@ -1,5 +1,6 @@
 """When PostgreSQL stops, restarts, or runs a statement too long, requests fail fast with a 503
-problem and the same process serves again on its own once the database is back."""
+problem and the same process serves again on its own once the database is back. And the engine
+set up for a transaction pooler (PgBouncer) in front of it."""
 
 import asyncio
 import contextlib
@@ -9,7 +10,8 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from httpx import ASGITransport, AsyncClient, Response
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import DbSession
@@ -29,6 +31,12 @@ async def backend_pid(session: DbSession) -> dict[str, int]:
     """Which server process answered: a new one after a reconnect."""
     pid = (await session.execute(select(func.pg_backend_pid()))).scalar_one()
     return {"pid": pid}
+
+
+@probe.get("/statement-timeout")
+async def statement_timeout(session: DbSession) -> dict[str, str]:
+    value = (await session.execute(text("SHOW statement_timeout"))).scalar_one()
+    return {"statement_timeout": value}
 
 
 @probe.get("/slow")
@@ -116,3 +124,20 @@ async def test_a_statement_over_the_timeout_is_a_503_and_frees_its_connection(
     assert elapsed < 5
     assert after.status_code == 200
     assert pool_status == 0
+
+
+async def test_behind_a_transaction_pooler_the_service_keeps_no_pool_and_no_startup_timeout(
+    database_url: str,
+) -> None:
+    settings = make_settings(database_url, DB_TRANSACTION_POOLER=True)
+    async with serving(settings) as (app, client):
+        first = await client.get("/_probe/backend")
+        second = await client.get("/_probe/backend")
+        timeout = await client.get("/_probe/statement-timeout")
+        pool = app.state.engine.pool
+
+    assert isinstance(pool, NullPool)
+    # Every request gets its own server connection from the pooler, none kept here.
+    assert first.json()["pid"] != second.json()["pid"]
+    # PgBouncer refuses statement_timeout as a startup parameter: it is the role's to set.
+    assert timeout.json() == {"statement_timeout": "0"}

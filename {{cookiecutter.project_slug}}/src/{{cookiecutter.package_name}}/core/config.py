@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     DB_POOL_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
     DB_CONNECT_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
     DB_STATEMENT_TIMEOUT_MS: int = Field(default=15_000, ge=0)
+    # Behind PgBouncer (or another pooler) in transaction mode; see core/db.py.
+    DB_TRANSACTION_POOLER: bool = False
     HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)
     EMBEDDED_DB_DIR: str = ".keel/pgdata"
 

@@ -7,6 +7,7 @@ becomes an error response instead of a success the client was told about but the
 
 import asyncio
 import math
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,12 +21,28 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import AppError, DatabaseBusyError
 
 
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
+    server_settings = {"application_name": "{{ cookiecutter.project_slug }}"}
+    if not settings.DB_TRANSACTION_POOLER:
+        server_settings["statement_timeout"] = str(settings.DB_STATEMENT_TIMEOUT_MS)
+    connect_args: dict[str, object] = {
+        "timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
+        "server_settings": server_settings,
+    }
+    if settings.DB_TRANSACTION_POOLER:
+        return create_async_engine(
+            database_url,
+            # The pooler pools: a second pool here would hold its server connections idle.
+            poolclass=NullPool,
+            hide_parameters=True,
+            connect_args={**connect_args, **TRANSACTION_POOLER_CONNECT_ARGS},
+        )
     return create_async_engine(
         database_url,
         pool_size=settings.DB_POOL_SIZE,
@@ -35,14 +52,20 @@ def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
         pool_pre_ping=True,
         # Error messages keep the SQL but not its parameters, which may be personal data.
         hide_parameters=True,
-        connect_args={
-            "timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
-            "server_settings": {
-                "application_name": "{{ cookiecutter.project_slug }}",
-                "statement_timeout": str(settings.DB_STATEMENT_TIMEOUT_MS),
-            },
-        },
+        connect_args=connect_args,
     )
+
+
+# In transaction mode the pooler may run each transaction on a different server connection, so
+# a prepared statement made on one is unknown on the next, and asyncpg's numbered names collide
+# between clients. So: no statement caches, and a unique name for every statement. The pooler
+# also refuses most startup parameters, `statement_timeout` among them: set it on the database
+# role instead (ALTER ROLE ... SET statement_timeout = '15s').
+TRANSACTION_POOLER_CONNECT_ARGS: dict[str, object] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
+}
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
