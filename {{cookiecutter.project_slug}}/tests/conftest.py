@@ -30,6 +30,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
 
 from tests.factories import create_user
+from tests.servers import redis_server, serving
 from tests.support import StatementCounter, TokenPairJson, login, make_settings, scratch_database
 
 
@@ -164,6 +165,29 @@ async def committing_client(committing_database_url: str) -> AsyncIterator[Async
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+@pytest.fixture(scope="module")
+async def three_processes(server_url: str) -> AsyncIterator[list[AsyncClient]]:
+    """Three `serve` processes on different ports over one database and one Redis, as in a
+    deployment with several replicas; a client for each. Shared by a module's tests, which
+    commit for real, so each test uses accounts of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{{ cookiecutter.package_name }}_processes_{worker}"
+    with redis_server() as redis_url:
+        async with (
+            scratch_database(server_url, name, migrated=True) as database_url,
+            serving(
+                database_url,
+                count=3,
+                REDIS_URL=redis_url,
+                LOGIN_RATE_LIMIT_PER_ACCOUNT="3/minute",
+                # Every request comes from 127.0.0.1: only the per-account budget is under test.
+                LOGIN_RATE_LIMIT_PER_CLIENT="1000/minute",
+                REGISTER_RATE_LIMIT_PER_CLIENT="1000/minute",
+            ) as clients,
+        ):
+            yield clients
 
 
 @pytest.fixture

@@ -1,66 +1,34 @@
-"""The production server for real: a subprocess on 127.0.0.1 that serves, logs JSON, and exits
-cleanly on SIGTERM."""
+"""The production server for real: a subprocess on 127.0.0.1 that serves, logs JSON, and on
+SIGTERM refuses new connections, finishes the requests in flight, closes its pool and exits."""
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import sys
+import time
+from collections.abc import AsyncIterator
 
 import httpx
+import pytest
 
-from tests.support import TEST_SECRET_KEY
-
-STARTUP_DEADLINE_SECONDS = 30
-SHUTDOWN_DEADLINE_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-async def wait_until_ready(client: httpx.AsyncClient) -> httpx.Response:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + STARTUP_DEADLINE_SECONDS
-    while True:
-        try:
-            return await client.get("/health/ready", headers={"X-Request-ID": "from-test"})
-        except httpx.TransportError:
-            if loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.1)
+from tests.servers import (
+    SHUTDOWN_DEADLINE_SECONDS,
+    exited,
+    free_port,
+    serve_environment,
+    start_serve,
+    stop,
+    wait_until_ready,
+)
 
 
 async def test_serve_answers_logs_json_and_stops_on_sigterm(database_url: str) -> None:
     port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "ENVIRONMENT": "test",
-        "SECRET_KEY": TEST_SECRET_KEY,
-    }
-    command = ["-m", "{{ cookiecutter.package_name }}", "serve", "--host", "127.0.0.1"]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *command,
-        *("--port", str(port)),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env=environment,
-    )
+    process = await start_serve(port, serve_environment(database_url))
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            response = await wait_until_ready(client)
-        process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(process.communicate(), SHUTDOWN_DEADLINE_SECONDS)
+            response = await wait_until_ready(client, headers={"X-Request-ID": "from-test"})
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        output = await stop(process)
 
     assert response.status_code == 200
     assert response.headers["x-request-id"] == "from-test"
@@ -75,3 +43,54 @@ async def test_serve_answers_logs_json_and_stops_on_sigterm(database_url: str) -
     assert messages[-1].startswith("Finished server process")
     access = [record for record in records if record.get("route") == "/health/ready"]
     assert access[0]["request_id"] == "from-test"
+
+
+async def test_sigterm_finishes_the_requests_in_flight_and_refuses_new_ones(
+    committing_database_url: str,
+) -> None:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    process = await start_serve(port, serve_environment(committing_database_url))
+    body_started = asyncio.Event()
+    finish_body = asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        # A client on a slow network: the request is in the server's hands, half read.
+        yield b'{"email": "in-flight@example.com", '
+        body_started.set()
+        await finish_body.wait()
+        yield b'"password": "a long enough password", "full_name": "In Flight"}'
+
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            await wait_until_ready(client)
+            in_flight = asyncio.create_task(
+                client.post(
+                    "/api/v1/auth/register",
+                    content=slow_body(),
+                    headers={"Content-Type": "application/json"},
+                )
+            )
+            await body_started.wait()
+            await asyncio.sleep(0.2)
+            process.send_signal(signal.SIGTERM)
+            signalled_at = time.monotonic()
+            await asyncio.sleep(0.5)
+            async with httpx.AsyncClient(base_url=base_url) as newcomer:
+                with pytest.raises(httpx.ConnectError):
+                    await newcomer.get("/health/live")
+            finish_body.set()
+            response = await in_flight
+        output = await exited(process)
+        exit_seconds = time.monotonic() - signalled_at
+    finally:
+        finish_body.set()
+        await stop(process)
+
+    assert response.status_code == 201, response.text
+    assert exit_seconds < SHUTDOWN_DEADLINE_SECONDS
+    assert process.returncode in {0, -signal.SIGTERM}
+    messages = [json.loads(line)["message"] for line in output.decode().splitlines()]
+    # The request was answered before the pool was closed ("stopped" comes after dispose).
+    answered = messages.index("POST /api/v1/auth/register 201")
+    assert answered < messages.index("stopped")

@@ -2,10 +2,6 @@
 instances, and an unreachable store fails open rather than locking everyone out."""
 
 import asyncio
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -15,55 +11,15 @@ from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import RateLimitedError
 from {{ cookiecutter.package_name }}.core.rate_limit import RateLimiter, create_rate_limiter
 
+from tests.servers import free_port, redis_server
 from tests.support import make_settings
-
-REDIS_START_DEADLINE_SECONDS = 10
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
     """A real redis-server on 127.0.0.1 for this module, stopped afterwards."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - a fixed executable and arguments
-        [
-            executable,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_for_port(port: int) -> None:
-    for _ in range(REDIS_START_DEADLINE_SECONDS * 20):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"redis-server did not listen on port {port}")
+    with redis_server() as url:
+        yield url
 
 
 async def test_the_limit_holds_and_says_when_to_retry() -> None:
