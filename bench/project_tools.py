@@ -4,6 +4,8 @@ seeding the database, issuing tokens, and counting the SQL statements of each sc
     python project_tools.py seed         prints the seeded IDs as JSON
     python project_tools.py tokens N     prints an access token and N refresh tokens as JSON
     python project_tools.py statements   prints the statements per request of each scenario
+    python project_tools.py task_ids P   prints the IDs of project P's tasks
+    python project_tools.py activity     prints the service's server connections by state
 
 Settings come from the environment, as for the service (DATABASE_URL, SECRET_KEY...).
 """
@@ -28,7 +30,7 @@ from my_service.main import create_app
 from my_service.projects.models import Project
 from my_service.tasks.models import Task, TaskStatus
 from my_service.users.models import User
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 BENCH_EMAIL = "bench@example.com"
@@ -148,12 +150,32 @@ async def statements(project_id: str) -> dict[str, int]:
     return result
 
 
+async def task_ids(session: AsyncSession, project_id: str) -> list[str]:
+    rows = await session.scalars(select(Task.id).where(Task.project_id == uuid.UUID(project_id)))
+    return [str(task_id) for task_id in rows]
+
+
+async def activity(session: AsyncSession) -> dict[str, int]:
+    """The service's connections on the server by state (idle, active, idle in transaction),
+    from pg_stat_activity; this tool's own connection left out."""
+    query = text(
+        "SELECT coalesce(state, 'unknown'), count(*) FROM pg_stat_activity"
+        " WHERE application_name = :name AND pid <> pg_backend_pid() GROUP BY 1"
+    )
+    rows = await session.execute(query, {"name": "my-service"})
+    return {state: count for state, count in rows.tuples()}
+
+
 async def main(argv: list[str]) -> None:
     command = argv[0]
     if command == "seed":
         output: Any = await in_transaction(seed)
     elif command == "tokens":
         output = await tokens(int(argv[1]))
+    elif command == "task_ids":
+        output = await in_transaction(lambda session: task_ids(session, argv[1]))
+    elif command == "activity":
+        output = await in_transaction(activity)
     elif command == "statements":
 
         async def project_id(session: AsyncSession) -> str:

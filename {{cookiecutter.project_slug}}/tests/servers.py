@@ -15,18 +15,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from tests.support import TEST_SECRET_KEY
+from tests.support import TEST_SECRET_KEY, free_port
 
 STARTUP_DEADLINE_SECONDS = 30
 SHUTDOWN_DEADLINE_SECONDS = 30
 REDIS_START_DEADLINE_SECONDS = 10
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def wait_until_ready(

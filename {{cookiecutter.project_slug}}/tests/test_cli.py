@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import uvicorn
 from sqlalchemy import func, insert, make_url, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -44,6 +45,19 @@ def restored_logging() -> Iterator[None]:
 def test_serve_defaults_to_one_worker_on_port_8000() -> None:
     args = build_parser().parse_args(["serve"])
     assert (args.host, args.port, args.workers) == ("0.0.0.0", 8000, 1)  # noqa: S104
+
+
+def test_serve_hands_uvicorn_its_shutdown_and_keep_alive_timeouts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The real server runs in tests/test_serve.py; here, only what `serve` asks uvicorn for.
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_args, **kwargs: calls.append(kwargs))
+    main(["serve", "--graceful-timeout", "7"])
+    assert calls[0]["timeout_graceful_shutdown"] == 7
+    # Longer than a load balancer's idle timeout (60 s on most); see the README.
+    assert calls[0]["timeout_keep_alive"] == 75
+    assert calls[0]["server_header"] is False
 
 
 def test_dev_listens_on_loopback_by_default() -> None:

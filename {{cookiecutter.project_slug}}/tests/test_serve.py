@@ -13,12 +13,12 @@ import pytest
 from tests.servers import (
     SHUTDOWN_DEADLINE_SECONDS,
     exited,
-    free_port,
     serve_environment,
     start_serve,
     stop,
     wait_until_ready,
 )
+from tests.support import free_port
 
 
 async def test_serve_answers_logs_json_and_stops_on_sigterm(database_url: str) -> None:

@@ -79,6 +79,7 @@ def _serve(args: argparse.Namespace) -> None:
         proxy_headers=True,
         # On SIGTERM, stop accepting, let in-flight requests finish for up to this long, then exit.
         timeout_graceful_shutdown=args.graceful_timeout,
+        timeout_keep_alive=args.keep_alive,
     )
 
 
@@ -190,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--graceful-timeout", type=int, default=20, help="seconds (default 20)")
+    serve.add_argument(
+        "--keep-alive",
+        type=int,
+        default=75,
+        help="seconds an idle connection stays open (default 75: longer than the idle timeout "
+        "of common load balancers, 60 s, so they never reuse a connection the server closes)",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")

@@ -11,8 +11,8 @@ from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import RateLimitedError
 from {{ cookiecutter.package_name }}.core.rate_limit import RateLimiter, create_rate_limiter
 
-from tests.servers import free_port, redis_server
-from tests.support import make_settings
+from tests.servers import redis_server
+from tests.support import free_port, make_settings
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,40 @@
+"""The soak in its short form: 64 clients mixing reads and writes for 15 s against a baked
+project, and every check of bench/soak.py passing (no 5xx, no lost or doubled write, no busy
+connection afterwards, bounded memory growth). The 60-second run's figures are in
+docs/performance.md."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.baking import TEMPLATE, project_env
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_short_soak_passes_every_check(tmp_path: Path) -> None:
+    report_file = tmp_path / "soak.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(TEMPLATE / "bench" / "soak.py"),
+            "--seconds",
+            "15",
+            "--output",
+            str(report_file),
+        ],
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    report = json.loads(report_file.read_text())
+    assert report["checks"] and all(report["checks"].values()), report["checks"]
+    assert report["load"]["requests"] > 500
+    # Both kinds of create ran: replays are the 201s beyond the created tasks.
+    assert report["load"]["statuses"]["201"] > len(report["load"]["created"]) > 100
