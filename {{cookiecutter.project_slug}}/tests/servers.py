@@ -78,6 +78,35 @@ async def exited(process: asyncio.subprocess.Process) -> bytes:
     return output
 
 
+@contextlib.contextmanager
+def running_server(environment: dict[str, str]) -> Iterator[str]:
+    """One `serve` process on 127.0.0.1 until the block ends, for synchronous tests (the
+    contract tests); yields its URL."""
+    port = free_port()
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", *serve],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
+        while True:
+            try:
+                httpx.get(f"{url}/health/ready").raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=STARTUP_DEADLINE_SECONDS)
+
+
 @contextlib.asynccontextmanager
 async def serving(
     database_url: str, *, count: int, **settings: str

@@ -8,13 +8,9 @@ import itertools
 import json
 import re
 import socket
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import TypedDict
 
-import httpx
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -30,7 +26,6 @@ from tests.factories import DEFAULT_PASSWORD
 
 # Transaction control the fixtures themselves issue; not counted as the code's statements.
 _TRANSACTION_CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
-SERVER_START_SECONDS = 30
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-signing"
 
 
@@ -119,35 +114,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-@contextlib.contextmanager
-def running_server(environment: dict[str, str]) -> Iterator[str]:
-    """The production server (the `serve` command) on 127.0.0.1 until the block ends; yields
-    its URL."""
-    port = free_port()
-    serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}", *serve],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            try:
-                httpx.get(f"{url}/health/ready").raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=SERVER_START_SECONDS)
 
 
 async def sign_up(client: AsyncClient, email: str) -> TokenPairJson:
