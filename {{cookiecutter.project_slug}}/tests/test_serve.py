@@ -2,6 +2,7 @@
 SIGTERM refuses new connections, finishes the requests in flight, closes its pool and exits."""
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -94,3 +95,47 @@ async def test_sigterm_finishes_the_requests_in_flight_and_refuses_new_ones(
     # The request was answered before the pool was closed ("stopped" comes after dispose).
     answered = messages.index("POST /api/v1/auth/register 201")
     assert answered < messages.index("stopped")
+
+
+async def raw_request(port: int, header_bytes: int) -> tuple[bytes, bytes]:
+    """A GET with one header of `header_bytes` bytes, sent as raw bytes; the status line and
+    the body of the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"GET /health/live HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+        + b"X-Padding: "
+        + b"a" * header_bytes
+        + b"\r\n\r\n"
+    )
+    # The server may answer and close before it has read everything we send.
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), SHUTDOWN_DEADLINE_SECONDS)
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.split(b"\r\n", 1)[0], body
+
+
+async def test_headers_over_the_limit_are_a_431_problem_and_the_server_carries_on(
+    database_url: str,
+) -> None:
+    port = free_port()
+    environment = serve_environment(database_url, MAX_REQUEST_HEADER_BYTES="8192")
+    process = await start_serve(port, environment)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            await wait_until_ready(client)
+            within = await raw_request(port, 4_000)
+            over = await raw_request(port, 1_000_000)
+            after = await client.get("/health/live")
+    finally:
+        await stop(process)
+
+    assert within[0] == b"HTTP/1.1 200 OK"
+    assert over[0] == b"HTTP/1.1 431 Request Header Fields Too Large"
+    problem = json.loads(over[1])
+    assert problem["code"] == "request_header_fields_too_large"
+    assert problem["status"] == 431
+    assert problem["instance"] == "/health/live"
+    assert "8192-byte limit" in problem["detail"]
+    assert after.status_code == 200

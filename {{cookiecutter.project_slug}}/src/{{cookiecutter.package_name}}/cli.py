@@ -30,6 +30,7 @@ from {{ cookiecutter.package_name }}.core.db import (
 )
 from {{ cookiecutter.package_name }}.core.errors import DATABASE_UNAVAILABLE_ERRORS, AppError
 from {{ cookiecutter.package_name }}.core.logging import configure_logging, logging_config
+from {{ cookiecutter.package_name }}.core.server import BoundedHeadersProtocol
 {%- if cookiecutter.include_example_domain == "yes" %}
 from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
 {%- endif %}
@@ -63,6 +64,7 @@ def _dev(args: argparse.Namespace) -> None:
         reload=True,
         reload_dirs=[str(PACKAGE_DIR)],
         log_config=logging_config(settings.LOG_LEVEL),
+        http=BoundedHeadersProtocol,
     )
 
 
@@ -80,6 +82,7 @@ def _serve(args: argparse.Namespace) -> None:
         # On SIGTERM, stop accepting, let in-flight requests finish for up to this long, then exit.
         timeout_graceful_shutdown=args.graceful_timeout,
         timeout_keep_alive=args.keep_alive,
+        http=BoundedHeadersProtocol,
     )
 
 

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     MAX_REQUEST_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
+    # The request line and headers together (core/server.py): larger requests get 431.
+    MAX_REQUEST_HEADER_BYTES: int = Field(default=32_768, ge=4096)
     DB_POOL_SIZE: int = Field(default=10, ge=1)
     DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
     DB_POOL_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
