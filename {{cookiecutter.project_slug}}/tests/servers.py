@@ -46,13 +46,15 @@ def serve_environment(database_url: str, **settings: str) -> dict[str, str]:
     }
 
 
-async def start_serve(port: int, environment: dict[str, str]) -> asyncio.subprocess.Process:
-    """`python -m {{ cookiecutter.package_name }} serve` on `port`, its log on the returned
-    process's stdout."""
+async def start_serve(
+    port: int, environment: dict[str, str], *arguments: str
+) -> asyncio.subprocess.Process:
+    """`python -m {{ cookiecutter.package_name }} serve` on `port` (and `arguments`), its log on
+    the returned process's stdout."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "{{ cookiecutter.package_name }}", "serve", "--host", "127.0.0.1"),
-        *("--port", str(port)),
+        *("--port", str(port), *arguments),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         env=environment,

@@ -7,6 +7,7 @@ import json
 import signal
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -139,3 +140,33 @@ async def test_headers_over_the_limit_are_a_431_problem_and_the_server_carries_o
     assert problem["instance"] == "/health/live"
     assert "8192-byte limit" in problem["detail"]
     assert after.status_code == 200
+
+
+async def test_with_two_workers_any_scrape_adds_up_both_workers_metrics(
+    database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    environment = serve_environment(database_url, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    (tmp_path / "counter_1.db").write_bytes(b"left over from an earlier run")
+    process = await start_serve(port, environment, "--workers", "2")
+    try:
+        # New connections each time, so the kernel spreads them over both workers.
+        for _ in range(40):
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                if _ == 0:
+                    await wait_until_ready(client)
+                assert (await client.get("/health/live")).status_code == 200
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            scrapes = [(await client.get("/metrics")).text for _ in range(4)]
+        # Each live worker keeps its gauges in a file of its own there (removed as it stops).
+        gauges = await asyncio.to_thread(lambda: sorted(tmp_path.glob("gauge_livesum_*.db")))
+        leftover = await asyncio.to_thread((tmp_path / "counter_1.db").exists)
+    finally:
+        output = await stop(process)
+
+    live = 'http_requests_total{method="GET",route="/health/live",status="200"} 40.0'
+    assert all(live in scrape for scrape in scrapes), scrapes[0][-2000:]
+    assert len(gauges) == 2
+    assert not leftover
+    workers = {json.loads(line).get("message") for line in output.decode().splitlines()}
+    assert sum(1 for message in workers if str(message).startswith("Started server process")) == 2

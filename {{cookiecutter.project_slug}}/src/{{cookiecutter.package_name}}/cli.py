@@ -11,6 +11,7 @@ import getpass
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
@@ -70,6 +71,8 @@ def _dev(args: argparse.Namespace) -> None:
 
 def _serve(args: argparse.Namespace) -> None:
     settings = get_settings()
+    if args.workers > 1:
+        _share_metrics_between_workers()
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -84,6 +87,18 @@ def _serve(args: argparse.Namespace) -> None:
         timeout_keep_alive=args.keep_alive,
         http=BoundedHeadersProtocol,
     )
+
+
+def _share_metrics_between_workers() -> None:
+    """Each worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR, and a scrape of any
+    worker adds them up. The directory must start empty: a fresh one unless one is given, and
+    a given one is emptied."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given is None:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-")
+        return
+    for leftover in Path(given).glob("*.db"):
+        leftover.unlink()
 
 
 def _migrate(args: argparse.Namespace) -> None:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }}.api import api_router
-from {{ cookiecutter.package_name }}.core import passwords
+from {{ cookiecutter.package_name }}.core import metrics, passwords
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.db import (
     ConnectionQueue,
@@ -22,7 +22,11 @@ from {{ cookiecutter.package_name }}.core.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
 )
-from {{ cookiecutter.package_name }}.core.openapi import install_openapi, operation_id
+from {{ cookiecutter.package_name }}.core.openapi import (
+    install_openapi,
+    operation_id,
+    route_templates,
+)
 from {{ cookiecutter.package_name }}.core.rate_limit import create_rate_limiter
 from {{ cookiecutter.package_name }}.core.security import TokenCodec
 from {{ cookiecutter.package_name }}.health.router import router as health_router
@@ -37,6 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.connection_queue = ConnectionQueue(settings)
+    metrics.watch_pool(engine)
     app.state.rate_limiter = create_rate_limiter(settings)
     await passwords.prepare()
     logger.info("started", extra={"environment": settings.ENVIRONMENT})
@@ -45,6 +50,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         # Uvicorn waits for in-flight requests before lifespan shutdown; then close the pool.
         await engine.dispose()
+        metrics.forget_this_process()
         logger.info("stopped")
 
 
@@ -63,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     install_openapi(app)
     app.include_router(health_router)
+    app.include_router(metrics.router)
     app.include_router(api_router)
 
     # Added last = runs first: the request context wraps everything, including CORS answers.
@@ -88,5 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID", "ETag", "Location", "Retry-After"],
 {%- endif %}
         )
-    app.add_middleware(RequestContextMiddleware, hsts=settings.is_production)
+    app.add_middleware(
+        RequestContextMiddleware,
+        hsts=settings.is_production,
+        route_templates=route_templates(app),
+    )
     return app

@@ -44,8 +44,11 @@ async def get_access_claims(
 AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
 
 
-async def get_current_user(claims: AccessClaims, session: DbSession) -> User:
-    return await auth_service.authenticate(session, claims=claims)
+async def get_current_user(claims: AccessClaims, session: DbSession, request: Request) -> User:
+    user = await auth_service.authenticate(session, claims=claims)
+    # For the access log line (core/middleware.py): who made the request.
+    request.state.user_id = str(user.id)
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     DATABASE_URL: str | None = None
     SECRET_KEY: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     REDIS_URL: str | None = None
+    # Production serves /metrics only to `Authorization: Bearer <METRICS_TOKEN>` (core/metrics.py).
+    METRICS_TOKEN: SecretStr | None = None
     # NoDecode: accept a plain comma-separated list as well as JSON.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1, le=24 * 60)

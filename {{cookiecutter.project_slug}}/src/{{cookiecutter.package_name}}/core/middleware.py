@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from http import HTTPStatus
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.errors import problem_response, unhandled_error_response
 from {{ cookiecutter.package_name }}.core.logging import bind_request_id, reset_request_id
+from {{ cookiecutter.package_name }}.core.metrics import observe_request
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("{{ cookiecutter.package_name }}.access")
@@ -45,9 +47,10 @@ class RequestContextMiddleware:
     """Outermost middleware: binds the request ID, adds headers, logs one access line, and turns
     any exception nothing else handled into the generic 500 problem."""
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool, route_templates: Mapping[str, str]) -> None:
         self.app = app
         self.hsts = hsts
+        self.route_templates = route_templates
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,7 +80,9 @@ class RequestContextMiddleware:
                 raise
             await unhandled_error_response(Request(scope))(scope, receive, send_with_headers)
         finally:
-            route = scope.get("route")
+            seconds = time.perf_counter() - started
+            route = self._template(scope.get("route"))
+            observe_request(scope["method"], route, status, seconds)
             access_logger.info(
                 "%s %s %s",
                 scope["method"],
@@ -85,12 +90,24 @@ class RequestContextMiddleware:
                 status,
                 extra={
                     "method": scope["method"],
-                    "route": getattr(route, "path_format", None),
+                    "route": route,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
+                    # Set by the authentication dependency once it knows the caller.
+                    "user_id": scope["state"].get("user_id"),
                 },
             )
             reset_request_id(token)
+
+    def _template(self, route: object) -> str | None:
+        """The matched route's full path template, never the raw path: /api/v1/users/{user_id}
+        whatever the ID, so logs group and metrics stay a bounded set of series."""
+        name = getattr(route, "name", None)
+        if isinstance(name, str) and name in self.route_templates:
+            return self.route_templates[name]
+        # Routes outside the OpenAPI document (/metrics, /docs) are mounted without a prefix.
+        template = getattr(route, "path_format", None)
+        return template if isinstance(template, str) else None
 
     def _add_headers(self, headers: MutableHeaders, path: str, request_id: str) -> None:
         headers[REQUEST_ID_HEADER] = request_id

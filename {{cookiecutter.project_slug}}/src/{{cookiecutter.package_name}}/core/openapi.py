@@ -37,6 +37,17 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def route_templates(app: FastAPI) -> dict[str, str]:
+    """Route name -> its full path template (`get_task` -> `/api/v1/projects/{project_id}/
+    tasks/{task_id}`), for logs and metrics. A route only knows its path inside its own router
+    (`/tasks/{task_id}`); the OpenAPI document has the whole path, under the route's name."""
+    return {
+        operation["operationId"]: path
+        for path, item in app.openapi()["paths"].items()
+        for operation in item.values()
+    }
+
+
 def _as_problem(response: dict[str, Any]) -> None:
     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
 
