@@ -24,6 +24,7 @@ RESERVED_PACKAGES = frozenset(sys.stdlib_module_names) | {
 }  # fmt: skip
 CHOICES = {
     "include_example_domain": ("yes", "no"),
+    "observability": ("basic", "full"),
     "use_docker": ("yes", "no"),
     "ci": ("github", "none"),
     "deploy": ("none", "kubernetes"),

@@ -27,7 +27,7 @@ REPRESENTATIVE_BAKES = [
             "package_name": "svc",
         },
     ),
-    ("3.13", {"license": "Apache-2.0", "project_name": "Billing API"}),
+    ("3.13", {"license": "Apache-2.0", "project_name": "Billing API", "observability": "full"}),
 ]
 
 

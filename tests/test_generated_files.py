@@ -32,6 +32,7 @@ def run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     [{"python_version": version} for version in OPTIONS["python_version"]]
     + [
         {"project_slug": LONGEST_SLUG, "package_name": LONGEST_PACKAGE},
+        {"project_slug": LONGEST_SLUG, "package_name": LONGEST_PACKAGE, "observability": "full"},
         {"project_name": "Zebra Zoo", "package_name": "zz"},
     ],
     ids=lambda answers: "-".join(answers.values()),

@@ -26,6 +26,9 @@ from sqlalchemy.ext.asyncio import (
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import get_sessionmaker, resolve_database_url
 from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, RequestIdFilter
+{%- if cookiecutter.observability == "full" %}
+from {{ cookiecutter.package_name }}.core.tracing import TraceContextFilter
+{%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
 
@@ -197,6 +200,9 @@ def log_lines() -> Iterator[StringIO]:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestIdFilter())
+{%- if cookiecutter.observability == "full" %}
+    handler.addFilter(TraceContextFilter())
+{%- endif %}
     root = logging.getLogger()
     previous_level = root.level
     root.addHandler(handler)

@@ -6,9 +6,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+{%- if cookiecutter.observability == "full" %}
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.api import api_router
-from {{ cookiecutter.package_name }}.core import metrics, passwords
+from {{ cookiecutter.package_name }}.core import metrics, passwords{% if cookiecutter.observability == "full" %}, tracing{% endif %}
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.db import (
     ConnectionQueue,
@@ -42,6 +46,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.connection_queue = ConnectionQueue(settings)
     metrics.watch_pool(engine)
+{%- if cookiecutter.observability == "full" %}
+    provider: TracerProvider | None = app.state.tracer_provider
+    if provider is not None:
+        tracing.instrument(engine, provider)
+{%- endif %}
     app.state.rate_limiter = create_rate_limiter(settings)
     await passwords.prepare()
     logger.info("started", extra={"environment": settings.ENVIRONMENT})
@@ -51,9 +60,40 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Uvicorn waits for in-flight requests before lifespan shutdown; then close the pool.
         await engine.dispose()
         metrics.forget_this_process()
+{%- if cookiecutter.observability == "full" %}
+        if provider is not None:
+            # Sends the spans still queued (within the exporter's timeout).
+            provider.shutdown()
+{%- endif %}
         logger.info("stopped")
 
 
+{% if cookiecutter.observability == "full" -%}
+def create_app(
+    settings: Settings | None = None, *, span_exporter: SpanExporter | None = None
+) -> FastAPI:
+    """The application; `span_exporter` replaces the OTLP exporter (tests read spans with it)."""
+    settings = settings or get_settings()
+    provider = tracing.create_tracer_provider(settings, span_exporter)
+    tracing.configure_sentry(settings)
+    app = FastAPI(
+        title="{{ cookiecutter.project_name }}",
+        description="{{ cookiecutter.description }}",
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        # FastAPI's own request spans, on our provider; the other signals are Prometheus's.
+        telemetry={
+            "tracer_provider": provider,
+            "tracing": provider is not None,
+            "operation_spans": False,
+            "metrics": False,
+            "logs": False,
+            "auto_configure": False,
+        },
+    )
+    app.state.tracer_provider = provider
+{%- else -%}
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -63,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
+{%- endif %}
     app.state.settings = settings
     app.state.tokens = TokenCodec(settings)
 

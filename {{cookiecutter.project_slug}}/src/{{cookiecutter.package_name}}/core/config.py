@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     REDIS_URL: str | None = None
     # Production serves /metrics only to `Authorization: Bearer <METRICS_TOKEN>` (core/metrics.py).
     METRICS_TOKEN: SecretStr | None = None
+{%- if cookiecutter.observability == "full" %}
+    # Unhandled errors go to Sentry when set (core/tracing.py); tracing reads the OTEL_* variables.
+    SENTRY_DSN: SecretStr | None = None
+{%- endif %}
     # NoDecode: accept a plain comma-separated list as well as JSON.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1, le=24 * 60)

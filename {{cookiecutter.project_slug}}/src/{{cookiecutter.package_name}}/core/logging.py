@@ -59,13 +59,27 @@ def logging_config(level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
+{%- if cookiecutter.observability == "full" %}
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            # trace_id and span_id on every line (core/tracing.py).
+            "trace_context": {
+                "()": "{{ cookiecutter.package_name }}.core.tracing.TraceContextFilter",
+            },
+        },
+{%- else %}
         "filters": {"request_id": {"()": RequestIdFilter}},
+{%- endif %}
         "formatters": {"json": {"()": JsonFormatter}},
         "handlers": {
             "stdout": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
+{%- if cookiecutter.observability == "full" %}
+                "filters": ["request_id", "trace_context"],
+{%- else %}
                 "filters": ["request_id"],
+{%- endif %}
                 "stream": "ext://sys.stdout",
             }
         },

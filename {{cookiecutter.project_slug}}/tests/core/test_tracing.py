@@ -1,0 +1,175 @@
+"""Tracing (the `full` observability option): a span per request with its SQL statements as
+children, trace IDs in the logs, no secret in any span, a dead collector that slows nothing,
+and Sentry events without personal data."""
+
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from io import StringIO
+
+import pytest
+import sentry_sdk
+from fastapi import APIRouter, FastAPI
+from httpx import ASGITransport, AsyncClient
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sentry_sdk.envelope import Envelope
+from sentry_sdk.transport import Transport
+
+from {{ cookiecutter.package_name }}.core import tracing
+from {{ cookiecutter.package_name }}.main import create_app
+
+from tests.support import free_port, make_settings
+from tests.test_no_secrets_in_logs import exercise_every_secret
+
+
+async def serve(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    return InMemorySpanExporter()
+
+
+@pytest.fixture
+def traced_app(committing_database_url: str, spans: InMemorySpanExporter) -> FastAPI:
+    """An app with its own pool (so its SQL is instrumented), its spans kept in memory."""
+    return create_app(make_settings(committing_database_url), span_exporter=spans)
+
+
+@pytest.fixture
+async def traced_client(traced_app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async for client in serve(traced_app):
+        yield client
+
+
+def finished(app: FastAPI, spans: InMemorySpanExporter) -> list[ReadableSpan]:
+    provider: TracerProvider = app.state.tracer_provider
+    provider.force_flush()
+    return list(spans.get_finished_spans())
+
+
+async def test_a_request_span_holds_its_sql_statements(
+    traced_app: FastAPI, traced_client: AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    response = await traced_client.get("/api/v1/users/me")  # 401: still a request, no SQL
+    assert response.status_code == 401
+    await traced_client.post(
+        "/api/v1/auth/login", data={"username": "nobody@example.com", "password": "x" * 12}
+    )
+    recorded = finished(traced_app, spans)
+
+    login = [span for span in recorded if span.name == "POST /api/v1/auth/login"]
+    assert len(login) == 1
+    assert login[0].attributes is not None
+    assert login[0].attributes.get("http.route") == "/api/v1/auth/login"
+    trace_id = login[0].context.trace_id
+    statements = [
+        span
+        for span in recorded
+        if span.context.trace_id == trace_id and "db.statement" in (span.attributes or {})
+    ]
+    assert statements, [span.name for span in recorded]
+    by_id = {span.context.span_id: span for span in recorded}
+    for statement in statements:
+        # Walk up: every SQL span descends from the request's span.
+        parent = statement.parent
+        while parent is not None and parent.span_id != login[0].context.span_id:
+            parent = by_id[parent.span_id].parent
+        assert parent is not None
+
+
+async def test_log_lines_carry_the_trace_of_their_request(
+    traced_app: FastAPI,
+    traced_client: AsyncClient,
+    spans: InMemorySpanExporter,
+    log_lines: StringIO,
+) -> None:
+    await traced_client.get("/health/live")
+    recorded = finished(traced_app, spans)
+    records = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    access = [record for record in records if record.get("route") == "/health/live"]
+    assert access[0]["trace_id"] == f"{recorded[-1].context.trace_id:032x}"
+    assert len(access[0]["span_id"]) == 16
+
+
+async def test_no_password_or_token_reaches_a_span_or_a_log_line(
+    traced_app: FastAPI,
+    traced_client: AsyncClient,
+    spans: InMemorySpanExporter,
+    log_lines: StringIO,
+) -> None:
+    secrets = await exercise_every_secret(traced_client)
+    recorded = finished(traced_app, spans)
+    exported = json.dumps([json.loads(span.to_json()) for span in recorded])
+    assert "db.statement" in exported
+    for secret in secrets:
+        assert secret not in exported
+        assert secret not in log_lines.getvalue()
+
+
+async def test_an_unreachable_collector_slows_nothing_and_is_reported_once(
+    committing_database_url: str, log_lines: StringIO
+) -> None:
+    # Nothing listens on this port of 127.0.0.1: every export fails at once.
+    dead = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{free_port()}/v1/traces", timeout=1)
+    app = create_app(make_settings(committing_database_url), span_exporter=dead)
+    async for client in serve(app):
+        started = time.monotonic()
+        for _ in range(3):
+            for _ in range(20):
+                assert (await client.get("/health/live")).status_code == 200
+            app.state.tracer_provider.force_flush()
+        elapsed = time.monotonic() - started
+    lines = log_lines.getvalue().splitlines()
+    assert len([line for line in lines if "trace export failing" in line]) == 1
+    # 60 requests and 3 failed exports: no request waited for the collector's timeout.
+    assert elapsed < 30
+
+
+class CapturingTransport(Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.envelopes: list[Envelope] = []
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        self.envelopes.append(envelope)
+
+
+@pytest.fixture
+def sentry_events() -> Iterator[CapturingTransport]:
+    transport = CapturingTransport()
+    settings = make_settings(None, SENTRY_DSN="https://public@127.0.0.1:9/1")
+    assert tracing.configure_sentry(settings, transport=transport)
+    yield transport
+    sentry_sdk.init()  # off again for the other tests
+
+
+async def test_sentry_gets_the_error_without_credentials_or_body(
+    committing_database_url: str, sentry_events: CapturingTransport
+) -> None:
+    router = APIRouter()
+
+    @router.post("/_probe/explode")
+    async def explode(body: dict[str, str]) -> None:
+        raise RuntimeError("exploded while handling a request")
+
+    app = create_app(make_settings(committing_database_url))
+    app.include_router(router)
+    async for client in serve(app):
+        response = await client.post(
+            "/_probe/explode",
+            json={"password": "recognisable-PASSWORD-4417"},
+            headers={"Authorization": "Bearer recognisable-TOKEN-0311", "Cookie": "s=COOKIE-88"},
+        )
+    sentry_sdk.flush()
+    assert response.status_code == 500
+    sent = b"".join(envelope.serialize() for envelope in sentry_events.envelopes).decode()
+    assert "exploded while handling a request" in sent
+    for secret in ("recognisable-PASSWORD-4417", "recognisable-TOKEN-0311", "COOKIE-88"):
+        assert secret not in sent
