@@ -4,6 +4,7 @@ their memory."""
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,6 +19,8 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 TEMPLATE = BENCH.parent
 START_TIMEOUT = 60.0
+# The default project's package: what every script here runs.
+PACKAGE = "my_service"
 
 
 @dataclass
@@ -73,6 +76,22 @@ def database(workdir: Path) -> Iterator[str]:
         yield server.get_uri(database="bench")
     finally:
         server.cleanup()
+
+
+def migrated_production_env(python: Path, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment a baked project serves with here (production, a random secret, tokens
+    that outlast the run, and `settings`), after migrating `database_url` to head."""
+    env = {
+        **project_env(),
+        "DATABASE_URL": database_url,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ACCESS_TOKEN_EXPIRE_MINUTES": "240",
+        **settings,
+    }
+    migrate = [str(python), "-m", PACKAGE, "migrate"]
+    subprocess.run(migrate, env=env, check=True, timeout=300, capture_output=True)
+    return env
 
 
 def rss_mb(pid: int, field_name: str) -> float:

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -28,11 +27,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from processes import BENCH, Server, bake, database, log, project_env, project_tool, serving
+from processes import (
+    BENCH,
+    PACKAGE,
+    Server,
+    bake,
+    database,
+    log,
+    migrated_production_env,
+    project_tool,
+    serving,
+)
 from profiling import ensure_py_spy, inclusive_share, sampling, self_time_by_library
 from wrk_runs import Load, Result, ensure_wrk, ratios, run_wrk, table, wrk_command
 
-PACKAGE = "my_service"
 LEVELS = (32, 64, 256)
 # Frames whose inclusive share --profile reports: dependency resolution (with the queries the
 # dependencies make), the route itself, every ORM query, and turning rows into objects.
@@ -74,27 +82,16 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         project = bake(workdir)
         python = project / ".venv" / "bin" / "python"
         with database(workdir) as database_url:
-            env = {
-                **project_env(),
-                "DATABASE_URL": database_url,
-                "ENVIRONMENT": "production",
-                "SECRET_KEY": secrets.token_urlsafe(48),
-                "ACCESS_TOKEN_EXPIRE_MINUTES": "240",
-                "LOG_LEVEL": "INFO",
-                # Throughput, not throttling: with the budgets left at their defaults, the login
-                # and refresh scenarios would measure how fast the service says 429.
-                **{
-                    name: "100000000/minute"
-                    for name in (
-                        "LOGIN_RATE_LIMIT_PER_ACCOUNT", "LOGIN_RATE_LIMIT_PER_CLIENT",
-                        "REFRESH_RATE_LIMIT_PER_CLIENT", "REFRESH_RATE_LIMIT_PER_ACCOUNT",
-                    )
-                },
+            # Throughput, not throttling: with the budgets left at their defaults, the login and
+            # refresh scenarios would measure how fast the service says 429.
+            unthrottled = {
+                name: "100000000/minute"
+                for name in (
+                    "LOGIN_RATE_LIMIT_PER_ACCOUNT", "LOGIN_RATE_LIMIT_PER_CLIENT",
+                    "REFRESH_RATE_LIMIT_PER_CLIENT", "REFRESH_RATE_LIMIT_PER_ACCOUNT",
+                )
             }  # fmt: skip
-            subprocess.run(
-                [str(python), "-m", PACKAGE, "migrate"], env=env, check=True, timeout=300,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+            env = migrated_production_env(python, database_url, LOG_LEVEL="INFO", **unthrottled)
             log("seeding: 1 owner, 20 assignees, 50 projects, 2,000 tasks")
             seeded = project_tool(python, env, "seed")
             report["statements_per_request"] = project_tool(python, env, "statements")

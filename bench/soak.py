@@ -17,7 +17,6 @@ Figures go to stdout and, as JSON, to bench/results/soak-<date>.json (or --outpu
 
 import argparse
 import json
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from processes import BENCH, bake, database, log, project_env, project_tool, rss_mb, serving
+from processes import (
+    BENCH,
+    PACKAGE,
+    bake,
+    database,
+    log,
+    migrated_production_env,
+    project_env,
+    project_tool,
+    rss_mb,
+    serving,
+)
 
-PACKAGE = "my_service"
 MAX_RSS_GROWTH = 0.10
 WARM_UP_SHARE = 0.2
 
@@ -105,16 +114,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         project = bake(workdir)
         python = project / ".venv" / "bin" / "python"
         with database(workdir) as database_url:
-            env = {
-                **project_env(),
-                "DATABASE_URL": database_url,
-                "ENVIRONMENT": "production",
-                "SECRET_KEY": secrets.token_urlsafe(48),
-                "ACCESS_TOKEN_EXPIRE_MINUTES": "240",
-                "LOG_LEVEL": "WARNING",
-            }
-            migrate = [str(python), "-m", PACKAGE, "migrate"]
-            subprocess.run(migrate, env=env, check=True, timeout=300, capture_output=True)
+            env = migrated_production_env(python, database_url, LOG_LEVEL="WARNING")
             project_id = project_tool(python, env, "seed")["project_id"]
             token = project_tool(python, env, "tokens", "1")["access_token"]
             report["rows_before"] = project_tool(python, env, "task_ids", project_id)

@@ -80,6 +80,21 @@ def project_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
 
 
+def run_bench_script(name: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`bench/<name>` with this interpreter, as `uv run python bench/<name>` runs it; asserts
+    it succeeded, showing the end of its output if not."""
+    result = subprocess.run(
+        [sys.executable, str(TEMPLATE / "bench" / name), *arguments],
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    return result
+
+
 def run_in(
     project: Path, *command: str, env: dict[str, str] | None = None, timeout: int = 1200
 ) -> subprocess.CompletedProcess[str]:

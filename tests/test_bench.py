@@ -4,13 +4,11 @@ on a quiet machine, and go into docs/performance.md."""
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.baking import TEMPLATE, project_env
+from tests.baking import run_bench_script
 
 pytestmark = pytest.mark.slow
 SCENARIOS = {
@@ -29,21 +27,7 @@ SCENARIOS = {
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_a_smoke_run_prints_its_table_and_writes_its_report(tmp_path: Path) -> None:
     report_file = tmp_path / "report.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(TEMPLATE / "bench" / "run.py"),
-            "--smoke",
-            "--output",
-            str(report_file),
-        ],
-        env=project_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    result = run_bench_script("run.py", "--smoke", "--output", str(report_file))
     assert "req/s" in result.stdout
     assert "tasks keel/ceiling at 32" in result.stdout
     report = json.loads(report_file.read_text())

@@ -4,35 +4,18 @@ connection afterwards, bounded memory growth). The 60-second run's figures are i
 docs/performance.md."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.baking import TEMPLATE, project_env
+from tests.baking import run_bench_script
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_short_soak_passes_every_check(tmp_path: Path) -> None:
     report_file = tmp_path / "soak.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(TEMPLATE / "bench" / "soak.py"),
-            "--seconds",
-            "15",
-            "--output",
-            str(report_file),
-        ],
-        env=project_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    run_bench_script("soak.py", "--seconds", "15", "--output", str(report_file))
     report = json.loads(report_file.read_text())
     assert report["checks"] and all(report["checks"].values()), report["checks"]
     assert report["load"]["requests"] > 500

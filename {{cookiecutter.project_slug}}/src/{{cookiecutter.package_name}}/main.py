@@ -76,12 +76,17 @@ def create_app(
     settings = settings or get_settings()
     provider = tracing.create_tracer_provider(settings, span_exporter)
     tracing.configure_sentry(settings)
+{%- else -%}
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+{%- endif %}
     app = FastAPI(
         title="{{ cookiecutter.project_name }}",
         description="{{ cookiecutter.description }}",
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+{%- if cookiecutter.observability == "full" %}
         # FastAPI's own request spans, on our provider; the other signals are Prometheus's.
         telemetry={
             "tracer_provider": provider,
@@ -91,18 +96,10 @@ def create_app(
             "logs": False,
             "auto_configure": False,
         },
+{%- endif %}
     )
+{%- if cookiecutter.observability == "full" %}
     app.state.tracer_provider = provider
-{%- else -%}
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    app = FastAPI(
-        title="{{ cookiecutter.project_name }}",
-        description="{{ cookiecutter.description }}",
-        version="0.1.0",
-        lifespan=lifespan,
-        generate_unique_id_function=operation_id,
-    )
 {%- endif %}
     app.state.settings = settings
     app.state.tokens = TokenCodec(settings)
