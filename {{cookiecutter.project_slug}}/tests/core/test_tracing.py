@@ -2,11 +2,15 @@
 children, trace IDs in the logs, no secret in any span, a dead collector that slows nothing,
 and Sentry events without personal data."""
 
+import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
+import httpx
 import pytest
 import sentry_sdk
 from fastapi import APIRouter, FastAPI
@@ -14,6 +18,7 @@ from httpx import ASGITransport, AsyncClient
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
@@ -130,6 +135,107 @@ async def test_an_unreachable_collector_slows_nothing_and_is_reported_once(
     assert len([line for line in lines if "trace export failing" in line]) == 1
     # 60 requests and 3 failed exports: no request waited for the collector's timeout.
     assert elapsed < 30
+
+
+class Collector(ThreadingHTTPServer):
+    """A stand-in OpenTelemetry collector on 127.0.0.1: it keeps what is posted to it."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, bytes]] = []
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                collector.received.append((self.path, body))
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def collector() -> Iterator[Collector]:
+    server = Collector()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+async def test_spans_go_to_the_collector_the_otel_variables_name(
+    committing_database_url: str, collector: Collector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.url)
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "traced-by-a-test")
+    app = create_app(make_settings(committing_database_url))
+    async for client in serve(app):
+        assert (await client.get("/health/ready")).status_code == 200
+        await asyncio.to_thread(app.state.tracer_provider.force_flush)
+    paths = [path for path, _ in collector.received]
+    exported = b"".join(body for _, body in collector.received)
+    assert paths and set(paths) == {"/v1/traces"}
+    assert b"GET /health/ready" in exported
+    assert b"traced-by-a-test" in exported
+
+
+async def test_outgoing_http_calls_are_children_of_the_request(
+    committing_database_url: str, collector: Collector, spans: InMemorySpanExporter
+) -> None:
+    router = APIRouter()
+
+    @router.get("/_probe/call-out")
+    async def call_out() -> None:
+        async with httpx.AsyncClient() as outgoing:
+            await outgoing.post(f"{collector.url}/elsewhere", content=b"{}")
+
+    app = create_app(make_settings(committing_database_url), span_exporter=spans)
+    app.include_router(router)
+    async for client in serve(app):
+        assert (await client.get("/_probe/call-out")).status_code == 200
+    recorded = finished(app, spans)
+    request = next(span for span in recorded if span.name == "GET /_probe/call-out")
+    outgoing = [span for span in recorded if span.kind is SpanKind.CLIENT and span.name == "POST"]
+    assert len(outgoing) == 1
+    assert outgoing[0].parent is not None
+    assert outgoing[0].parent.span_id == request.context.span_id
+
+
+async def test_an_unreachable_sentry_changes_nothing_for_the_client(
+    committing_database_url: str,
+) -> None:
+    router = APIRouter()
+
+    @router.get("/_probe/fail")
+    async def fail() -> None:
+        raise RuntimeError("reported to a Sentry that is not there")
+
+    settings = make_settings(
+        committing_database_url, SENTRY_DSN=f"http://public@127.0.0.1:{free_port()}/1"
+    )
+    app = create_app(settings)
+    app.include_router(router)
+    try:
+        async for client in serve(app):
+            started = time.monotonic()
+            response = await client.get("/_probe/fail")
+            elapsed = time.monotonic() - started
+        await asyncio.to_thread(sentry_sdk.flush, 2)
+    finally:
+        sentry_sdk.init()  # off again for the other tests
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    # Sending happens on Sentry's own thread: the answer did not wait for it.
+    assert elapsed < 2
 
 
 class CapturingTransport(Transport):

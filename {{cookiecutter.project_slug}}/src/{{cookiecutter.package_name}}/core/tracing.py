@@ -100,9 +100,11 @@ def _otlp_endpoint_configured() -> bool:
 def instrument(engine: AsyncEngine, provider: TracerProvider) -> None:
     """SQL statements and outgoing HTTP calls become child spans of the request's span."""
     trace_statements(engine, provider.get_tracer(__name__))
+    # httpx is instrumented process-wide: for the newest app's provider (tests make many apps).
     instrumentor = HTTPXClientInstrumentor()
-    if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(tracer_provider=provider)
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
+    instrumentor.instrument(tracer_provider=provider)
 
 
 def trace_statements(engine: AsyncEngine, tracer: trace.Tracer) -> None:
