@@ -211,7 +211,7 @@ async def test_outgoing_http_calls_are_children_of_the_request(
 
 
 async def test_an_unreachable_sentry_changes_nothing_for_the_client(
-    committing_database_url: str,
+    committing_database_url: str, log_lines: StringIO
 ) -> None:
     router = APIRouter()
 
@@ -229,13 +229,17 @@ async def test_an_unreachable_sentry_changes_nothing_for_the_client(
             started = time.monotonic()
             response = await client.get("/_probe/fail")
             elapsed = time.monotonic() - started
-        await asyncio.to_thread(sentry_sdk.flush, 2)
+            for _ in range(2):
+                await client.get("/_probe/fail")
+        await asyncio.to_thread(sentry_sdk.flush, 5)
     finally:
         sentry_sdk.init()  # off again for the other tests
     assert response.status_code == 500
     assert response.json()["code"] == "internal_error"
     # Sending happens on Sentry's own thread: the answer did not wait for it.
     assert elapsed < 2
+    warnings = [line for line in log_lines.getvalue().splitlines() if "Sentry failing" in line]
+    assert len(warnings) == 1
 
 
 class CapturingTransport(Transport):

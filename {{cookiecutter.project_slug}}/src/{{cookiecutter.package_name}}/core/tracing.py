@@ -25,6 +25,7 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from sentry_sdk.transport import HttpTransport
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -156,6 +157,19 @@ class TraceContextFilter(logging.Filter):
         return True
 
 
+class ReportingSentryTransport(HttpTransport):
+    """Sentry's HTTP transport, which drops events silently when Sentry cannot be reached:
+    this one says so in the log, once."""
+
+    reported = False
+
+    def on_dropped_event(self, reason: str) -> None:
+        super().on_dropped_event(reason)
+        if not self.reported:
+            logger.warning("error reports to Sentry failing (%s); dropping them", reason)
+            self.reported = True
+
+
 def configure_sentry(settings: Settings, transport: Any = None) -> bool:
     """Report unhandled errors to Sentry when `SENTRY_DSN` is set; returns whether it is on.
     `transport` replaces the HTTP one (tests read the events with it)."""
@@ -178,7 +192,7 @@ def configure_sentry(settings: Settings, transport: Any = None) -> bool:
         # Tracing is OpenTelemetry's job here.
         traces_sample_rate=0,
         before_send=scrub_event,  # type: ignore[arg-type]
-        transport=transport,
+        transport=transport or ReportingSentryTransport,
     )
     return True
 
