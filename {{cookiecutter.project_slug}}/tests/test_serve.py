@@ -142,6 +142,17 @@ async def test_headers_over_the_limit_are_a_431_problem_and_the_server_carries_o
     assert after.status_code == 200
 
 
+async def files_appearing(directory: Path, pattern: str, *, count: int) -> list[Path]:
+    """The files matching `pattern` once there are `count` of them (or the deadline passed)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SHUTDOWN_DEADLINE_SECONDS
+    while True:
+        found = await asyncio.to_thread(lambda: sorted(directory.glob(pattern)))
+        if len(found) >= count or loop.time() > deadline:
+            return found
+        await asyncio.sleep(0.1)
+
+
 async def test_with_two_workers_any_scrape_adds_up_both_workers_metrics(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -150,17 +161,18 @@ async def test_with_two_workers_any_scrape_adds_up_both_workers_metrics(
     (tmp_path / "counter_1.db").write_bytes(b"left over from an earlier run")
     process = await start_serve(port, environment, "--workers", "2")
     try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            await wait_until_ready(client)
+        # One worker answering is not both ready. Each writes its gauges to a file of its own
+        # in the directory as it starts (and removes it as it stops): wait for both.
+        gauges = await files_appearing(tmp_path, "gauge_livesum_*.db", count=2)
+        leftover = await asyncio.to_thread((tmp_path / "counter_1.db").exists)
         # New connections each time, so the kernel spreads them over both workers.
         for _ in range(40):
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-                if _ == 0:
-                    await wait_until_ready(client)
                 assert (await client.get("/health/live")).status_code == 200
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             scrapes = [(await client.get("/metrics")).text for _ in range(4)]
-        # Each live worker keeps its gauges in a file of its own there (removed as it stops).
-        gauges = await asyncio.to_thread(lambda: sorted(tmp_path.glob("gauge_livesum_*.db")))
-        leftover = await asyncio.to_thread((tmp_path / "counter_1.db").exists)
     finally:
         output = await stop(process)
 
