@@ -17,12 +17,14 @@ from tests.core.test_errors import assert_problem
 from tests.support import make_settings
 
 probe = APIRouter(prefix="/_probe")
+holding = asyncio.Event()
 released = asyncio.Event()
 
 
 @probe.post("/hold")
 async def hold_a_connection(session: DbSession) -> dict[str, int]:
     """Keeps its turn (and its connection) until the test releases it."""
+    holding.set()
     await released.wait()
     result = await session.execute(select(literal(1)))
     return {"answer": result.scalar_one()}
@@ -38,6 +40,7 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 async def probe_client(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
     app.include_router(probe)
+    holding.clear()
     released.clear()
     yield client
     released.set()
@@ -45,7 +48,7 @@ async def probe_client(app: FastAPI, client: AsyncClient) -> AsyncIterator[Async
 
 async def test_a_request_waits_its_turn_then_gets_a_503(probe_client: AsyncClient) -> None:
     holder = asyncio.create_task(probe_client.post("/_probe/hold"))
-    await asyncio.sleep(0.05)  # the holder has the only turn
+    await holding.wait()  # the holder has the only turn
 
     refused = await probe_client.post("/_probe/hold")
 

@@ -237,7 +237,7 @@ async def test_an_unreachable_sentry_changes_nothing_for_the_client(
     assert response.status_code == 500
     assert response.json()["code"] == "internal_error"
     # Sending happens on Sentry's own thread: the answer did not wait for it.
-    assert elapsed < 2
+    assert elapsed < 5
     warnings = [line for line in log_lines.getvalue().splitlines() if "Sentry failing" in line]
     assert len(warnings) == 1
 
