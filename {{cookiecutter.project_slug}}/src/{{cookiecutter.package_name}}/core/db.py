@@ -29,30 +29,30 @@ from {{ cookiecutter.package_name }}.core.errors import AppError, DatabaseBusyEr
 
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
     server_settings = {"application_name": "{{ cookiecutter.project_slug }}"}
-    if not settings.DB_TRANSACTION_POOLER:
-        server_settings["statement_timeout"] = str(settings.DB_STATEMENT_TIMEOUT_MS)
     connect_args: dict[str, object] = {
         "timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
         "server_settings": server_settings,
     }
+    pool: dict[str, object]
     if settings.DB_TRANSACTION_POOLER:
-        return create_async_engine(
-            database_url,
-            # The pooler pools: a second pool here would hold its server connections idle.
-            poolclass=NullPool,
-            hide_parameters=True,
-            connect_args={**connect_args, **TRANSACTION_POOLER_CONNECT_ARGS},
-        )
+        connect_args |= TRANSACTION_POOLER_CONNECT_ARGS
+        # The pooler pools: a second pool here would hold its server connections idle.
+        pool = {"poolclass": NullPool}
+    else:
+        server_settings["statement_timeout"] = str(settings.DB_STATEMENT_TIMEOUT_MS)
+        pool = {
+            "pool_size": settings.DB_POOL_SIZE,
+            "max_overflow": settings.DB_MAX_OVERFLOW,
+            "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS,
+            # A connection that died with a database restart is replaced before a request uses it.
+            "pool_pre_ping": True,
+        }
     return create_async_engine(
         database_url,
-        pool_size=settings.DB_POOL_SIZE,
-        max_overflow=settings.DB_MAX_OVERFLOW,
-        pool_timeout=settings.DB_POOL_TIMEOUT_SECONDS,
-        # A connection that died with a database restart is replaced instead of failing a request.
-        pool_pre_ping=True,
         # Error messages keep the SQL but not its parameters, which may be personal data.
         hide_parameters=True,
         connect_args=connect_args,
+        **pool,
     )
 
 
