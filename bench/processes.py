@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -60,6 +61,18 @@ def bake(workdir: Path) -> Path:
         ["uv", "sync", "--quiet"], cwd=project, env=project_env(), check=True, timeout=900
     )
     return project
+
+
+@contextlib.contextmanager
+def baked_on_database(prefix: str) -> Iterator[tuple[Path, str]]:
+    """The default project freshly baked in a temporary directory, with the embedded
+    PostgreSQL beside it; yields the project and a database URL, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as temporary:
+        workdir = Path(temporary)
+        log("baking the default project")
+        project = bake(workdir)
+        with database(workdir) as database_url:
+            yield project, database_url
 
 
 @contextlib.contextmanager

@@ -20,7 +20,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -31,8 +30,7 @@ from processes import (
     BENCH,
     PACKAGE,
     Server,
-    bake,
-    database,
+    baked_on_database,
     log,
     migrated_production_env,
     project_tool,
@@ -76,102 +74,98 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         },
         "command": " ".join(["python", "bench/run.py", *sys.argv[1:]]),
     }
-    with tempfile.TemporaryDirectory(prefix="keel-bench-") as temporary:
-        workdir = Path(temporary)
-        log("baking the default project")
-        project = bake(workdir)
+    with baked_on_database("keel-bench-") as (project, database_url):
         python = project / ".venv" / "bin" / "python"
-        with database(workdir) as database_url:
-            # Throughput, not throttling: with the budgets left at their defaults, the login and
-            # refresh scenarios would measure how fast the service says 429.
-            unthrottled = {
-                name: "100000000/minute"
-                for name in (
-                    "LOGIN_RATE_LIMIT_PER_ACCOUNT", "LOGIN_RATE_LIMIT_PER_CLIENT",
-                    "REFRESH_RATE_LIMIT_PER_CLIENT", "REFRESH_RATE_LIMIT_PER_ACCOUNT",
-                )
-            }  # fmt: skip
-            env = migrated_production_env(python, database_url, LOG_LEVEL="INFO", **unthrottled)
-            log("seeding: 1 owner, 20 assignees, 50 projects, 2,000 tasks")
-            seeded = project_tool(python, env, "seed")
-            report["statements_per_request"] = project_tool(python, env, "statements")
-            # Refresh tokens rotate, so each refresh run needs chains no run has used: one per
-            # connection, and spares (see wrk/refresh.lua), in a file per level.
-            issued = project_tool(python, env, "tokens", str(sum(levels) + 16 * len(levels)))
-            chains = iter(issued["refresh_tokens"])
-            tokens_files = {}
-            for level in levels:
-                tokens_files[level] = workdir / f"refresh-tokens-{level}.txt"
-                batch = [next(chains) for _ in range(level + 16)]
-                tokens_files[level].write_text("\n".join(batch) + "\n")
-            wrk_env = {
-                **os.environ,
-                "BENCH_TOKEN": issued["access_token"],
-                "BENCH_EMAIL": seeded["email"],
-                "BENCH_PASSWORD": seeded["password"],
-            }
-            tasks = f"/api/v1/projects/{seeded['project_id']}/tasks"
-            task_list = f"{tasks}?status=todo&sort=-created_at&limit=20"
-            scenarios = [
-                ("health", "/health/live", "get.lua", {}),
-                ("tasks", task_list, "get.lua", {}),
-                ("projects", "/api/v1/projects?limit=20", "get.lua", {}),
-                ("create", tasks, "create.lua", {}),
-                ("create_idempotent", tasks, "create.lua", {"BENCH_IDEMPOTENT": "1"}),
-                ("login", "/api/v1/auth/login", "login.lua", {}),
-                ("refresh", "/api/v1/auth/refresh", "refresh.lua", {}),
-            ]
-            serve = [str(python), "-m", PACKAGE, "serve", "--host", "127.0.0.1"]
-            ceiling = [str(python), str(BENCH / "ceiling_app.py")]
-            servers: list[Server] = []
+        # Throughput, not throttling: with the budgets left at their defaults, the login and
+        # refresh scenarios would measure how fast the service says 429.
+        unthrottled = {
+            name: "100000000/minute"
+            for name in (
+                "LOGIN_RATE_LIMIT_PER_ACCOUNT", "LOGIN_RATE_LIMIT_PER_CLIENT",
+                "REFRESH_RATE_LIMIT_PER_CLIENT", "REFRESH_RATE_LIMIT_PER_ACCOUNT",
+            )
+        }  # fmt: skip
+        env = migrated_production_env(python, database_url, LOG_LEVEL="INFO", **unthrottled)
+        log("seeding: 1 owner, 20 assignees, 50 projects, 2,000 tasks")
+        seeded = project_tool(python, env, "seed")
+        report["statements_per_request"] = project_tool(python, env, "statements")
+        # Refresh tokens rotate, so each refresh run needs chains no run has used: one per
+        # connection, and spares (see wrk/refresh.lua), in a file per level.
+        issued = project_tool(python, env, "tokens", str(sum(levels) + 16 * len(levels)))
+        chains = iter(issued["refresh_tokens"])
+        tokens_files = {}
+        for level in levels:
+            tokens_files[level] = project.parent / f"refresh-tokens-{level}.txt"
+            batch = [next(chains) for _ in range(level + 16)]
+            tokens_files[level].write_text("\n".join(batch) + "\n")
+        wrk_env = {
+            **os.environ,
+            "BENCH_TOKEN": issued["access_token"],
+            "BENCH_EMAIL": seeded["email"],
+            "BENCH_PASSWORD": seeded["password"],
+        }
+        tasks = f"/api/v1/projects/{seeded['project_id']}/tasks"
+        task_list = f"{tasks}?status=todo&sort=-created_at&limit=20"
+        scenarios = [
+            ("health", "/health/live", "get.lua", {}),
+            ("tasks", task_list, "get.lua", {}),
+            ("projects", "/api/v1/projects?limit=20", "get.lua", {}),
+            ("create", tasks, "create.lua", {}),
+            ("create_idempotent", tasks, "create.lua", {"BENCH_IDEMPOTENT": "1"}),
+            ("login", "/api/v1/auth/login", "login.lua", {}),
+            ("refresh", "/api/v1/auth/refresh", "refresh.lua", {}),
+        ]
+        serve = [str(python), "-m", PACKAGE, "serve", "--host", "127.0.0.1"]
+        ceiling = [str(python), str(BENCH / "ceiling_app.py")]
+        servers: list[Server] = []
 
-            def load(scenario: str, path: str, script: str, connections: int, **extra: str) -> Load:
-                return Load(scenario, path, script, connections, duration, {**wrk_env, **extra})
+        def load(scenario: str, path: str, script: str, connections: int, **extra: str) -> Load:
+            return Load(scenario, path, script, connections, duration, {**wrk_env, **extra})
 
-            workers = [*serve, "--workers", str(args.workers)]
-            with (
-                serving("keel", [*serve, "--workers", "1"], env, project) as keel,
-                serving("ceiling", ceiling, env, BENCH) as roof,
-                serving(f"keel x{args.workers}", workers, env, project) as many,
-            ):
-                for scenario, path, script, extra in scenarios:
-                    for connections in levels:
-                        profiled = (scenario, connections) == ("tasks", profiled_level)
-                        pid = keel.process.pid if args.profile and profiled else None
-                        with sampling(pid, duration, samples):
-                            results.append(
-                                run_wrk(
-                                    wrk,
-                                    keel,
-                                    load(
-                                        scenario,
-                                        path,
-                                        script,
-                                        connections,
-                                        BENCH_TOKENS_FILE=str(tokens_files[connections]),
-                                        **extra,
-                                    ),
-                                )
+        workers = [*serve, "--workers", str(args.workers)]
+        with (
+            serving("keel", [*serve, "--workers", "1"], env, project) as keel,
+            serving("ceiling", ceiling, env, BENCH) as roof,
+            serving(f"keel x{args.workers}", workers, env, project) as many,
+        ):
+            for scenario, path, script, extra in scenarios:
+                for connections in levels:
+                    profiled = (scenario, connections) == ("tasks", profiled_level)
+                    pid = keel.process.pid if args.profile and profiled else None
+                    with sampling(pid, duration, samples):
+                        results.append(
+                            run_wrk(
+                                wrk,
+                                keel,
+                                load(
+                                    scenario,
+                                    path,
+                                    script,
+                                    connections,
+                                    BENCH_TOKENS_FILE=str(tokens_files[connections]),
+                                    **extra,
+                                ),
                             )
-                        if scenario == "tasks":
-                            # The ceiling and the multi-worker server right after, at the same
-                            # level: ratios measured pair by pair, under the same conditions.
-                            pair = load(scenario, path, script, connections)
-                            results.append(run_wrk(wrk, roof, pair))
-                            results.append(run_wrk(wrk, many, pair))
-                # Does hashing block the loop? /health/live, unloaded and during a login storm.
-                quiet = run_wrk(wrk, keel, load("health_alone", "/health/live", "get.lua", 4))
-                storm_url = keel.url + "/api/v1/auth/login"
-                storm = subprocess.Popen(
-                    wrk_command(wrk, storm_url, 64, duration + 2, "login.lua"),
-                    env={**wrk_env, "BENCH_THREADS": "2"},
-                    stdout=subprocess.DEVNULL,
-                )
-                time.sleep(1)
-                during = run_wrk(wrk, keel, load("health_in_storm", "/health/live", "get.lua", 4))
-                storm.wait(timeout=duration + 60)
-                results += [quiet, during]
-                servers += [keel, roof, many]
+                        )
+                    if scenario == "tasks":
+                        # The ceiling and the multi-worker server right after, at the same
+                        # level: ratios measured pair by pair, under the same conditions.
+                        pair = load(scenario, path, script, connections)
+                        results.append(run_wrk(wrk, roof, pair))
+                        results.append(run_wrk(wrk, many, pair))
+            # Does hashing block the loop? /health/live, unloaded and during a login storm.
+            quiet = run_wrk(wrk, keel, load("health_alone", "/health/live", "get.lua", 4))
+            storm_url = keel.url + "/api/v1/auth/login"
+            storm = subprocess.Popen(
+                wrk_command(wrk, storm_url, 64, duration + 2, "login.lua"),
+                env={**wrk_env, "BENCH_THREADS": "2"},
+                stdout=subprocess.DEVNULL,
+            )
+            time.sleep(1)
+            during = run_wrk(wrk, keel, load("health_in_storm", "/health/live", "get.lua", 4))
+            storm.wait(timeout=duration + 60)
+            results += [quiet, during]
+            servers += [keel, roof, many]
 
     report["servers"] = [
         {

@@ -19,7 +19,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -29,8 +28,7 @@ from typing import Any
 from processes import (
     BENCH,
     PACKAGE,
-    bake,
-    database,
+    baked_on_database,
     log,
     migrated_production_env,
     project_env,
@@ -108,36 +106,32 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         "clients": args.clients,
         "seconds": args.seconds,
     }
-    with tempfile.TemporaryDirectory(prefix="keel-soak-") as temporary:
-        workdir = Path(temporary)
-        log("baking the default project")
-        project = bake(workdir)
+    with baked_on_database("keel-soak-") as (project, database_url):
         python = project / ".venv" / "bin" / "python"
-        with database(workdir) as database_url:
-            env = migrated_production_env(python, database_url, LOG_LEVEL="WARNING")
-            project_id = project_tool(python, env, "seed")["project_id"]
-            token = project_tool(python, env, "tokens", "1")["access_token"]
-            report["rows_before"] = project_tool(python, env, "task_ids", project_id)
-            serve = [str(python), "-m", PACKAGE, "serve", "--host", "127.0.0.1", "--workers", "1"]
-            with serving("keel", serve, env, project) as server:
-                sampler = RssSampler(server.process.pid)
-                sampler.start()
-                log(f"{args.clients} clients for {args.seconds:g} s")
-                client = [
-                    str(python), str(BENCH / "soak_client.py"), server.url, token, project_id,
-                    str(args.clients), str(args.seconds), str(args.max_requests),
-                ]  # fmt: skip
-                started = time.monotonic()
-                load = subprocess.run(
-                    client, env=project_env(), capture_output=True, text=True, check=True,
-                    timeout=args.seconds + 120,
-                ).stdout  # fmt: skip
-                elapsed = time.monotonic() - started
-                sampler.done.set()
-                sampler.join()
-                time.sleep(1)  # the last responses are written; then nothing may be busy
-                report["connections_after"] = project_tool(python, env, "activity")
-            report["rows_after"] = project_tool(python, env, "task_ids", project_id)
+        env = migrated_production_env(python, database_url, LOG_LEVEL="WARNING")
+        project_id = project_tool(python, env, "seed")["project_id"]
+        token = project_tool(python, env, "tokens", "1")["access_token"]
+        report["rows_before"] = project_tool(python, env, "task_ids", project_id)
+        serve = [str(python), "-m", PACKAGE, "serve", "--host", "127.0.0.1", "--workers", "1"]
+        with serving("keel", serve, env, project) as server:
+            sampler = RssSampler(server.process.pid)
+            sampler.start()
+            log(f"{args.clients} clients for {args.seconds:g} s")
+            client = [
+                str(python), str(BENCH / "soak_client.py"), server.url, token, project_id,
+                str(args.clients), str(args.seconds), str(args.max_requests),
+            ]  # fmt: skip
+            started = time.monotonic()
+            load = subprocess.run(
+                client, env=project_env(), capture_output=True, text=True, check=True,
+                timeout=args.seconds + 120,
+            ).stdout  # fmt: skip
+            elapsed = time.monotonic() - started
+            sampler.done.set()
+            sampler.join()
+            time.sleep(1)  # the last responses are written; then nothing may be busy
+            report["connections_after"] = project_tool(python, env, "activity")
+        report["rows_after"] = project_tool(python, env, "task_ids", project_id)
     report["load"] = json.loads(load.strip().splitlines()[-1])
     report["requests_per_second"] = round(report["load"]["requests"] / elapsed, 1)
     warmed = sampler.at(elapsed * WARM_UP_SHARE)
