@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.db import get_sessionmaker, resolve_database_url
+from {{ cookiecutter.package_name }}.core.db import resolve_database_url
 from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, RequestIdFilter
+from {{ cookiecutter.package_name }}.web.dependencies import get_sessionmaker
 {%- if cookiecutter.observability == "full" %}
 from {{ cookiecutter.package_name }}.core.tracing import TraceContextFilter
 {%- endif %}
@@ -82,11 +83,11 @@ def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession
 
 
 @pytest.fixture
-async def session(
+async def db(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    async with sessionmaker() as session:
-        yield session
+    async with sessionmaker() as db:
+        yield db
 
 
 @pytest.fixture
@@ -132,13 +133,13 @@ def statements(connection: AsyncConnection) -> Iterator[StatementCounter]:
 
 
 @pytest.fixture
-async def user(session: AsyncSession) -> User:
-    return await create_user(session, email="member@example.com", full_name="Member")
+async def user(db: AsyncSession) -> User:
+    return await create_user(db, email="member@example.com", full_name="Member")
 
 
 @pytest.fixture
-async def admin(session: AsyncSession) -> User:
-    return await create_user(session, email="admin@example.com", role=UserRole.ADMIN)
+async def admin(db: AsyncSession) -> User:
+    return await create_user(db, email="admin@example.com", role=UserRole.ADMIN)
 
 
 @pytest.fixture

@@ -29,9 +29,14 @@ from {{ cookiecutter.package_name }}.core.db import (
     scratch_database,
     unit_of_work,
 )
-from {{ cookiecutter.package_name }}.core.errors import DATABASE_UNAVAILABLE_ERRORS, AppError
+from {{ cookiecutter.package_name }}.core.errors import (
+    DATABASE_UNAVAILABLE_ERRORS,
+    AppError,
+    error_catalogue,
+)
 from {{ cookiecutter.package_name }}.core.logging import configure_logging, logging_config
-from {{ cookiecutter.package_name }}.core.server import BoundedHeadersProtocol
+from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
+from {{ cookiecutter.package_name }}.web.server import BoundedHeadersProtocol
 {%- if cookiecutter.include_example_domain == "yes" %}
 from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
 {%- endif %}
@@ -116,8 +121,8 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[None]]) -> None:
         settings = get_settings()
         engine = create_engine(settings, resolve_database_url(settings))
         try:
-            async with unit_of_work(create_sessionmaker(engine)) as session:
-                await work(session)
+            async with unit_of_work(create_sessionmaker(engine)) as db:
+                await work(db)
         finally:
             await engine.dispose()
 
@@ -132,22 +137,26 @@ def _create_admin(args: argparse.Namespace) -> None:
         problems = "; ".join(f"{error['loc'][0]}: {error['msg']}" for error in exc.errors())
         raise SystemExit(f"create-admin: {problems}") from None
 
-    async def create(session: AsyncSession) -> None:
-        await user_service.register(session, data=data, role=UserRole.ADMIN)
+    async def create(db: AsyncSession) -> None:
+        passwords = PasswordHasher()
+        try:
+            await user_service.register(db, data=data, passwords=passwords, role=UserRole.ADMIN)
+        finally:
+            passwords.close()
 
     try:
         _in_transaction(create)
     except AppError as exc:
-        raise SystemExit(f"create-admin: {exc.message}") from None
+        raise SystemExit(f"create-admin: {exc.detail}") from None
     sys.stdout.write(f"Created admin {data.email}\n")
 
 
 def _purge_expired(_args: argparse.Namespace) -> None:
-    async def purge(session: AsyncSession) -> None:
-        tokens = await auth_service.purge_expired_tokens(session)
+    async def purge(db: AsyncSession) -> None:
+        tokens = await auth_service.purge_expired_tokens(db)
         sys.stdout.write(f"Deleted {tokens} expired refresh tokens\n")
 {%- if cookiecutter.include_example_domain == "yes" %}
-        keys = await idempotency_service.purge_expired(session)
+        keys = await idempotency_service.purge_expired(db)
         sys.stdout.write(f"Deleted {keys} expired idempotency keys\n")
 {%- endif %}
 
@@ -160,6 +169,36 @@ def _openapi(args: argparse.Namespace) -> None:
         sys.stdout.write(document)
     else:
         Path(args.output).write_text(document, encoding="utf-8")
+
+
+def error_table() -> str:
+    """Every error code the service can answer with, as a Markdown page (docs/errors.md)."""
+    rows = [
+        f"| `{error.code}` | {error.status_code} | {error.title} | "
+        f"{' '.join((error.__doc__ or '').split())} |"
+        for error in error_catalogue()
+    ]
+    return "\n".join(
+        [
+            "# Error codes",
+            "",
+            "Every problem the API answers with carries one of these `code` values. This page is",
+            "generated from the error classes by `make errors-doc`; a test fails when it is out",
+            "of date.",
+            "",
+            "| code | status | title | when |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+
+
+def _errors(args: argparse.Namespace) -> None:
+    if args.output is None:
+        sys.stdout.write(error_table())
+    else:
+        Path(args.output).write_text(error_table(), encoding="utf-8")
 
 
 # The server is down, or refuses CREATE DATABASE (a DBAPIError, such as a missing privilege).
@@ -243,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
     domain.add_argument("name", help="the domain in the plural, snake_case: invoices, line_items")
     domain.add_argument("--singular", help="the singular, when it is not the name minus its -s")
     domain.set_defaults(handler=_new_domain)
+
+    errors = commands.add_parser("errors", help="print the table of error codes (docs/errors.md)")
+    errors.add_argument("--output", "-o", help="write to this file instead of stdout")
+    errors.set_defaults(handler=_errors)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument("--output", "-o", help="write to this file instead of stdout")

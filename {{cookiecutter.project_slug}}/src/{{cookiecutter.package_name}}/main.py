@@ -1,7 +1,7 @@
 """The application factory. Nothing connects at import time: the engine is built in `lifespan`."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -12,58 +12,52 @@ from opentelemetry.sdk.trace.export import SpanExporter
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.api import api_router
-from {{ cookiecutter.package_name }}.core import metrics, passwords{% if cookiecutter.observability == "full" %}, tracing{% endif %}
+{%- if cookiecutter.observability == "full" %}
+from {{ cookiecutter.package_name }}.core import tracing
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
-from {{ cookiecutter.package_name }}.core.db import (
-    ConnectionQueue,
-    create_engine,
-    create_sessionmaker,
-    resolve_database_url,
-)
-from {{ cookiecutter.package_name }}.core.errors import register_error_handlers
-from {{ cookiecutter.package_name }}.core.middleware import (
+from {{ cookiecutter.package_name }}.core.state import open_app_state
+from {{ cookiecutter.package_name }}.web import metrics
+from {{ cookiecutter.package_name }}.web.handlers import register_error_handlers
+from {{ cookiecutter.package_name }}.web.middleware import (
     BodyFormatMiddleware,
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
 )
-from {{ cookiecutter.package_name }}.core.openapi import (
+from {{ cookiecutter.package_name }}.web.openapi import (
     install_openapi,
     operation_id,
     route_templates,
 )
-from {{ cookiecutter.package_name }}.core.rate_limit import create_rate_limiter
-from {{ cookiecutter.package_name }}.core.security import TokenCodec
+from {{ cookiecutter.package_name }}.web.server import HEADER_LIMIT_STATE_KEY
 from {{ cookiecutter.package_name }}.health.router import router as health_router
 
 logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[Mapping[str, int]]:
     settings: Settings = app.state.settings
-    engine = create_engine(settings, resolve_database_url(settings))
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.connection_queue = ConnectionQueue(settings)
-    metrics.watch_pool(engine)
-{%- if cookiecutter.observability == "full" %}
-    provider: TracerProvider | None = app.state.tracer_provider
-    if provider is not None:
-        tracing.instrument(engine, provider)
-{%- endif %}
-    app.state.rate_limiter = create_rate_limiter(settings)
-    await passwords.prepare()
-    logger.info("started", extra={"environment": settings.ENVIRONMENT})
     try:
-        yield
+        # Uvicorn waits for in-flight requests before lifespan shutdown; then `open_app_state`
+        # closes the pools and the hashing threads.
+        async with open_app_state(settings) as state:
+            app.state.shared = state
+            metrics.watch_pool(state.engine)
+{%- if cookiecutter.observability == "full" %}
+            provider: TracerProvider | None = app.state.tracer_provider
+            if provider is not None:
+                tracing.instrument(state.engine, provider)
+{%- endif %}
+            logger.info("started", extra={"environment": settings.ENVIRONMENT})
+            # Lifespan state: uvicorn hands it to each connection (see web/server.py).
+            yield {HEADER_LIMIT_STATE_KEY: settings.MAX_REQUEST_HEADER_BYTES}
     finally:
-        # Uvicorn waits for in-flight requests before lifespan shutdown; then close the pool.
-        await engine.dispose()
         metrics.forget_this_process()
 {%- if cookiecutter.observability == "full" %}
-        if provider is not None:
+        if app.state.tracer_provider is not None:
             # Sends the spans still queued (within the exporter's timeout).
-            provider.shutdown()
+            app.state.tracer_provider.shutdown()
 {%- endif %}
         logger.info("stopped")
 
@@ -101,8 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- if cookiecutter.observability == "full" %}
     app.state.tracer_provider = provider
 {%- endif %}
+    # Read by the middleware below; everything built from it waits for `lifespan`.
     app.state.settings = settings
-    app.state.tokens = TokenCodec(settings)
 
     register_error_handlers(app)
     install_openapi(app)

@@ -95,10 +95,10 @@ async def test_login_ignores_the_case_of_the_email(client: AsyncClient, user: Us
 
 @pytest.mark.parametrize("case", ["wrong password", "unknown email", "inactive account"])
 async def test_every_failed_login_gets_the_same_answer(
-    client: AsyncClient, session: AsyncSession, case: str
+    client: AsyncClient, db: AsyncSession, case: str
 ) -> None:
-    await create_user(session, email="known@example.com")
-    await create_user(session, email="asleep@example.com", is_active=False)
+    await create_user(db, email="known@example.com")
+    await create_user(db, email="asleep@example.com", is_active=False)
     email, password = {
         "wrong password": ("known@example.com", "not the password"),
         "unknown email": ("nobody@example.com", DEFAULT_PASSWORD),
@@ -111,13 +111,11 @@ async def test_every_failed_login_gets_the_same_answer(
     assert (body["code"], body["detail"]) == ("invalid_credentials", "Incorrect email or password")
 
 
-async def test_login_upgrades_an_old_bcrypt_hash(
-    client: AsyncClient, session: AsyncSession
-) -> None:
+async def test_login_upgrades_an_old_bcrypt_hash(client: AsyncClient, db: AsyncSession) -> None:
     legacy = bcrypt.hashpw(DEFAULT_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-    user = await create_user(session, email="legacy@example.com", hashed_password=legacy)
+    user = await create_user(db, email="legacy@example.com", hashed_password=legacy)
     await login(client, user.email)
-    await session.refresh(user)
+    await db.refresh(user)
     assert user.hashed_password.startswith("$argon2id$")
 
 
@@ -196,7 +194,7 @@ async def test_a_missing_token_is_a_401_problem(client: AsyncClient) -> None:
 
 @pytest.fixture
 def tight_limits(app: FastAPI) -> None:
-    app.state.settings = app.state.settings.model_copy(
+    app.state.shared.settings = app.state.shared.settings.model_copy(
         update={
             "LOGIN_RATE_LIMIT_PER_ACCOUNT": "2/minute",
             "LOGIN_RATE_LIMIT_PER_CLIENT": "3/minute",
@@ -217,7 +215,7 @@ async def test_register_is_throttled_per_email(client: AsyncClient) -> None:
 async def test_refresh_is_throttled_per_account_and_forgeries_do_not_count(
     app: FastAPI, client: AsyncClient, user: User, user_tokens: TokenPairJson
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(
+    app.state.shared.settings = app.state.shared.settings.model_copy(
         update={"REFRESH_RATE_LIMIT_PER_ACCOUNT": "2/minute"}
     )
     # Forged tokens naming this user must not spend the user's budget...

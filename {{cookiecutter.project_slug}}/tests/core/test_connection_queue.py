@@ -10,8 +10,9 @@ from httpx import AsyncClient
 from sqlalchemy import literal, select
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.db import ConnectionQueue, DbSession
+from {{ cookiecutter.package_name }}.core.db import ConnectionQueue
 from {{ cookiecutter.package_name }}.core.errors import DatabaseBusyError
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 
 from tests.core.test_errors import assert_problem
 from tests.support import make_settings
@@ -22,11 +23,11 @@ released = asyncio.Event()
 
 
 @probe.post("/hold")
-async def hold_a_connection(session: DbSession) -> dict[str, int]:
+async def hold_a_connection(db: DbSession) -> dict[str, int]:
     """Keeps its turn (and its connection) until the test releases it."""
     holding.set()
     await released.wait()
-    result = await session.execute(select(literal(1)))
+    result = await db.execute(select(literal(1)))
     return {"answer": result.scalar_one()}
 
 
@@ -97,4 +98,4 @@ async def test_a_turn_is_given_back_when_the_request_fails(settings: Settings) -
 def test_the_busy_error_is_a_503_with_a_retry_after() -> None:
     error = DatabaseBusyError("busy", retry_after_seconds=0)
     assert error.status_code == 503
-    assert error.headers == {"Retry-After": "1"}
+    assert error.headers() == {"Retry-After": "1"}

@@ -14,8 +14,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.db import DbSession
 from {{ cookiecutter.package_name }}.core.embedded_db import embedded_server
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 from {{ cookiecutter.package_name }}.main import create_app
 
 from tests.core.test_errors import assert_problem
@@ -27,21 +27,21 @@ SLOW_SECONDS = 30
 
 
 @probe.get("/backend")
-async def backend_pid(session: DbSession) -> dict[str, int]:
+async def backend_pid(db: DbSession) -> dict[str, int]:
     """Which server process answered: a new one after a reconnect."""
-    pid = (await session.execute(select(func.pg_backend_pid()))).scalar_one()
+    pid = (await db.execute(select(func.pg_backend_pid()))).scalar_one()
     return {"pid": pid}
 
 
 @probe.get("/statement-timeout")
-async def statement_timeout(session: DbSession) -> dict[str, str]:
-    value = (await session.execute(text("SHOW statement_timeout"))).scalar_one()
+async def statement_timeout(db: DbSession) -> dict[str, str]:
+    value = (await db.execute(text("SHOW statement_timeout"))).scalar_one()
     return {"statement_timeout": value}
 
 
 @probe.get("/slow")
-async def slow_query(session: DbSession) -> None:
-    await session.execute(select(func.pg_sleep(SLOW_SECONDS)))
+async def slow_query(db: DbSession) -> None:
+    await db.execute(select(func.pg_sleep(SLOW_SECONDS)))
 
 
 @contextlib.asynccontextmanager
@@ -116,7 +116,7 @@ async def test_a_statement_over_the_timeout_is_a_503_and_frees_its_connection(
         elapsed = time.monotonic() - started
         # The pool's only connection came back, and works.
         after = await client.get("/_probe/backend")
-        pool_status = app.state.engine.pool.checkedout()
+        pool_status = app.state.shared.engine.pool.checkedout()
 
     assert_problem(cancelled.json(), status=503, code="database_timeout")
     assert "0.2 s" in cancelled.json()["detail"]
@@ -134,7 +134,7 @@ async def test_behind_a_transaction_pooler_the_service_keeps_no_pool_and_no_star
         first = await client.get("/_probe/backend")
         second = await client.get("/_probe/backend")
         timeout = await client.get("/_probe/statement-timeout")
-        pool = app.state.engine.pool
+        pool = app.state.shared.engine.pool
 
     assert isinstance(pool, NullPool)
     # Every request gets its own server connection from the pooler, none kept here.

@@ -8,12 +8,19 @@ from fastapi import APIRouter, FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.db import DbSession
 from {{ cookiecutter.package_name }}.core.errors import ConflictError
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
 probe = APIRouter(prefix="/_probe")
+
+
+class ChangedMindError(ConflictError):
+    """The probe route's refusal."""
+
+    code = "changed_mind"
+    title = "Changed mind"
 
 
 def _user(email: str) -> User:
@@ -21,21 +28,21 @@ def _user(email: str) -> User:
 
 
 @probe.post("/users/{email}", status_code=201)
-async def create_probe_user(email: str, session: DbSession) -> dict[str, str]:
-    user = await UserRepository(session).create(_user(email))
+async def create_probe_user(email: str, db: DbSession) -> dict[str, str]:
+    user = await UserRepository(db).create(_user(email))
     return {"id": str(user.id)}
 
 
 @probe.post("/users/{email}/then-fail")
-async def create_probe_user_then_fail(email: str, session: DbSession) -> None:
-    await UserRepository(session).create(_user(email))
-    raise ConflictError("changed my mind")
+async def create_probe_user_then_fail(email: str, db: DbSession) -> None:
+    await UserRepository(db).create(_user(email))
+    raise ChangedMindError("changed my mind")
 
 
 @probe.post("/users/{email}/twice-unflushed", status_code=201)
-async def create_probe_user_twice(email: str, session: DbSession) -> dict[str, str]:
+async def create_probe_user_twice(email: str, db: DbSession) -> dict[str, str]:
     # Nothing is flushed here: the duplicate only fails at COMMIT, after the route returned.
-    session.add_all([_user(email), _user(email.upper())])
+    db.add_all([_user(email), _user(email.upper())])
     return {"status": "created"}
 
 
@@ -45,27 +52,25 @@ async def probe_client(app: FastAPI, client: AsyncClient) -> AsyncIterator[Async
     yield client
 
 
-async def test_a_successful_request_commits(
-    probe_client: AsyncClient, session: AsyncSession
-) -> None:
+async def test_a_successful_request_commits(probe_client: AsyncClient, db: AsyncSession) -> None:
     response = await probe_client.post("/_probe/users/kept@example.com")
     assert response.status_code == 201
-    assert await UserRepository(session).get_by_email("kept@example.com") is not None
+    assert await UserRepository(db).find_by_email("kept@example.com") is not None
 
 
 async def test_a_failed_request_rolls_back_everything_it_wrote(
-    probe_client: AsyncClient, session: AsyncSession
+    probe_client: AsyncClient, db: AsyncSession
 ) -> None:
     response = await probe_client.post("/_probe/users/gone@example.com/then-fail")
     assert response.status_code == 409
-    assert await UserRepository(session).get_by_email("gone@example.com") is None
+    assert await UserRepository(db).find_by_email("gone@example.com") is None
 
 
 async def test_a_failing_commit_is_reported_not_hidden_behind_a_success(
-    probe_client: AsyncClient, session: AsyncSession
+    probe_client: AsyncClient, db: AsyncSession
 ) -> None:
     response = await probe_client.post("/_probe/users/twin@example.com/twice-unflushed")
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "uq_users_email_lower" not in response.text
-    assert await UserRepository(session).get_by_email("twin@example.com") is None
+    assert await UserRepository(db).find_by_email("twin@example.com") is None

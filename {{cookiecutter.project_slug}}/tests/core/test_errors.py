@@ -18,6 +18,13 @@ from {{ cookiecutter.package_name }}.core.errors import (
 probe = APIRouter(prefix="/_probe")
 
 
+class WidgetNameTakenError(ConflictError):
+    """The probe's conflict."""
+
+    code = "widget_name_taken"
+    title = "Widget name taken"
+
+
 class Widget(BaseModel):
     name: str = Field(min_length=1, max_length=10)
     size: int
@@ -40,7 +47,7 @@ async def get_missing() -> None:
 
 @probe.get("/conflict")
 async def get_conflict() -> None:
-    raise ConflictError("A widget with this name exists", code="widget_name_taken")
+    raise WidgetNameTakenError("A widget with this name exists")
 
 
 @probe.get("/throttled")

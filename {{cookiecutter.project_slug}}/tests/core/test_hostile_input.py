@@ -65,7 +65,7 @@ HOSTILE_BODIES = {
 
 @pytest.mark.parametrize("name", HOSTILE_BODIES)
 async def test_a_hostile_body_is_a_4xx_problem_and_writes_nothing(
-    client: AsyncClient, session: AsyncSession, name: str
+    client: AsyncClient, db: AsyncSession, name: str
 ) -> None:
     refusal = HOSTILE_BODIES[name]
     response = await client.post(REGISTER, content=refusal.content, headers=refusal.headers)
@@ -73,7 +73,7 @@ async def test_a_hostile_body_is_a_4xx_problem_and_writes_nothing(
     assert response.status_code == refusal.status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == refusal.code
-    assert await session.scalar(select(func.count()).select_from(User)) == 0
+    assert await db.scalar(select(func.count()).select_from(User)) == 0
 
 
 async def test_the_same_body_done_right_is_accepted(client: AsyncClient) -> None:

@@ -28,8 +28,8 @@ async def test_the_limit_holds_and_says_when_to_retry() -> None:
         await limiter.hit("3/minute", scope="test", key="alice")
     with pytest.raises(RateLimitedError) as error:
         await limiter.hit("3/minute", scope="test", key="alice")
-    assert error.value.status == 429
-    assert 1 <= int(error.value.headers["Retry-After"]) <= 60
+    assert error.value.status_code == 429
+    assert 1 <= int(error.value.headers()["Retry-After"]) <= 60
 
 
 async def test_budgets_are_kept_per_key_and_per_scope() -> None:

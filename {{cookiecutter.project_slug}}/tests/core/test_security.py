@@ -139,7 +139,7 @@ def test_a_forged_or_misused_token_is_rejected(
     with pytest.raises(AuthenticationError) as error:
         codec.verify(attack_tokens(settings)[attack], expected_type="access")
     expected = "token_expired" if attack == "expired" else "invalid_token"
-    assert error.value.error_code == expected
+    assert error.value.code == expected
 
 
 def test_an_access_token_is_not_a_refresh_token(codec: TokenCodec) -> None:
@@ -223,15 +223,15 @@ def test_an_asymmetric_algorithm_needs_its_key_files(database_url: str) -> None:
 @pytest.mark.parametrize("change", ["deactivated", "deleted"])
 async def test_a_token_of_a_deactivated_or_deleted_user_is_rejected(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     user: User,
     user_tokens: TokenPairJson,
     change: str,
 ) -> None:
     if change == "deactivated":
-        await UserRepository(session).update(user, {"is_active": False})
+        await UserRepository(db).update(user, {"is_active": False})
     else:
-        await UserRepository(session).delete(user)
+        await UserRepository(db).delete(user)
     response = await client.get("/api/v1/users/me", headers=bearer(user_tokens["access_token"]))
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_token"

@@ -1,15 +1,15 @@
-"""If-Match parsing: strong comparison, lists, `*`, and the optional requirement."""
+"""If-Match parsing (strong comparison, lists, `*`, the optional requirement) and the version
+check services make with what it parsed."""
 
 import pytest
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.errors import PreconditionFailedError
-from {{ cookiecutter.package_name }}.core.versioning import (
-    IfMatch,
+from {{ cookiecutter.package_name }}.core.errors import (
+    PreconditionFailedError,
     PreconditionRequiredError,
-    etag,
-    parse_if_match,
 )
+from {{ cookiecutter.package_name }}.core.versioning import check_version
+from {{ cookiecutter.package_name }}.web.conditional import etag, parse_if_match
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ from {{ cookiecutter.package_name }}.core.versioning import (
 async def test_if_match_headers_parse_to_the_versions_they_allow(
     settings: Settings, header: str | None, versions: frozenset[int] | None
 ) -> None:
-    assert await parse_if_match(settings, header) == IfMatch(versions=versions)
+    assert await parse_if_match(settings, header) == versions
 
 
 async def test_a_missing_if_match_is_refused_when_required(settings: Settings) -> None:
@@ -38,12 +38,13 @@ async def test_a_missing_if_match_is_refused_when_required(settings: Settings) -
         await parse_if_match(strict, None)
 
 
-def test_a_version_outside_the_list_fails_the_precondition() -> None:
-    IfMatch(versions=frozenset({2})).check(2, noun="Task")
+def test_a_version_outside_the_expected_ones_fails_the_precondition() -> None:
+    check_version(2, frozenset({2}), noun="Task")
+    check_version(2, None, noun="Task")
     with pytest.raises(
         PreconditionFailedError, match="Task is at version 2, which If-Match does not name"
     ):
-        IfMatch(versions=frozenset({1})).check(2, noun="Task")
+        check_version(2, frozenset({1}), noun="Task")
 
 
 def test_the_etag_is_the_quoted_version() -> None:

@@ -24,12 +24,12 @@ def with_key(tokens: TokenPairJson, key: str) -> dict[str, str]:
     return {**bearer(tokens["access_token"]), "Idempotency-Key": key}
 
 
-async def count_projects(session: AsyncSession) -> int:
-    return await session.scalar(select(func.count()).select_from(Project)) or 0
+async def count_projects(db: AsyncSession) -> int:
+    return await db.scalar(select(func.count()).select_from(Project)) or 0
 
 
 async def test_a_retry_replays_the_first_response(
-    client: AsyncClient, session: AsyncSession, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user_tokens: TokenPairJson
 ) -> None:
     headers = with_key(user_tokens, "create-website-1")
     first = await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
@@ -39,7 +39,7 @@ async def test_a_retry_replays_the_first_response(
     assert retry.headers["location"] == first.headers["location"]
     assert retry.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
-    assert await count_projects(session) == 1
+    assert await count_projects(db) == 1
 
 
 async def test_the_same_body_in_another_key_order_is_the_same_request(
@@ -54,20 +54,20 @@ async def test_the_same_body_in_another_key_order_is_the_same_request(
 
 
 async def test_the_same_key_with_a_different_body_is_a_422(
-    client: AsyncClient, session: AsyncSession, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user_tokens: TokenPairJson
 ) -> None:
     headers = with_key(user_tokens, "create-1")
     await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
     other = await client.post(PROJECTS, json={"name": "Shop"}, headers=headers)
     assert other.status_code == 422
     assert other.json()["code"] == "idempotency_key_reused"
-    assert await count_projects(session) == 1
+    assert await count_projects(db) == 1
 
 
 async def test_keys_belong_to_their_user(
-    client: AsyncClient, session: AsyncSession, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user_tokens: TokenPairJson
 ) -> None:
-    stranger = await create_user(session)
+    stranger = await create_user(db)
     stranger_tokens = await login(client, stranger.email)
     mine = await client.post(PROJECTS, json={"name": "W"}, headers=with_key(user_tokens, "k"))
     theirs = await client.post(PROJECTS, json={"name": "W"}, headers=with_key(stranger_tokens, "k"))
@@ -77,24 +77,24 @@ async def test_keys_belong_to_their_user(
 
 
 async def test_a_failed_create_is_not_stored_so_a_retry_runs_again(
-    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
-    taken = await create_project(session, owner=user, name="Taken")
+    taken = await create_project(db, owner=user, name="Taken")
     headers = with_key(user_tokens, "retry-after-conflict")
     assert (await client.post(PROJECTS, json={"name": "Taken"}, headers=headers)).status_code == 409
-    await session.delete(taken)
-    await session.flush()
+    await db.delete(taken)
+    await db.flush()
     retry = await client.post(PROJECTS, json={"name": "Taken"}, headers=headers)
     assert retry.status_code == 201
     assert "idempotent-replayed" not in retry.headers
 
 
 async def test_an_expired_key_can_be_used_afresh(
-    client: AsyncClient, session: AsyncSession, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user_tokens: TokenPairJson
 ) -> None:
     headers = with_key(user_tokens, "old-key")
     first = await client.post(PROJECTS, json={"name": "First"}, headers=headers)
-    await session.execute(
+    await db.execute(
         update(IdempotencyKey).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
     )
     second = await client.post(PROJECTS, json={"name": "Second"}, headers=headers)
@@ -119,9 +119,9 @@ async def test_a_malformed_key_is_a_422(
 
 
 async def test_task_creation_is_idempotent_too(
-    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
-    project = await create_project(session, owner=user)
+    project = await create_project(db, owner=user)
     url = f"{PROJECTS}/{project.id}/tasks"
     headers = with_key(user_tokens, "task-1")
     first = await client.post(url, json={"title": "Once", "estimate": "1.50"}, headers=headers)

@@ -16,16 +16,16 @@ _sequence = itertools.count(1)
 
 
 async def create_project(
-    session: AsyncSession, *, owner: User, name: str | None = None, description: str | None = None
+    db: AsyncSession, *, owner: User, name: str | None = None, description: str | None = None
 ) -> Project:
     project = Project(
         owner_id=owner.id, name=name or f"Project {next(_sequence)}", description=description
     )
-    return await ProjectRepository(session, owner_id=owner.id).create(project)
+    return await ProjectRepository.for_owner(db, owner.id).create(project)
 
 
 async def create_task(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     project: Project,
     title: str | None = None,
@@ -45,4 +45,4 @@ async def create_task(
         assignee=assignee,
         estimate=estimate,
     )
-    return await TaskRepository(session, project_id=project.id).create(task)
+    return await TaskRepository(db, project_id=project.id).create(task)

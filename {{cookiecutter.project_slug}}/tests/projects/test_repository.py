@@ -14,20 +14,20 @@ from tests.projects.factories import create_project
 
 
 async def test_an_owner_scoped_repository_cannot_see_other_projects(
-    session: AsyncSession, user: User
+    db: AsyncSession, user: User
 ) -> None:
-    theirs = await create_project(session, owner=await create_user(session))
+    theirs = await create_project(db, owner=await create_user(db))
     with pytest.raises(NotFoundError):
-        await ProjectRepository(session, owner_id=user.id).get(theirs.id)
-    assert await ProjectRepository(session, owner_id=None).get(theirs.id) is theirs
+        await ProjectRepository.for_owner(db, user.id).get(theirs.id)
+    assert await ProjectRepository.unscoped(db).get(theirs.id) is theirs
 
 
 async def test_a_write_over_a_concurrent_change_fails_instead_of_overwriting(
-    session: AsyncSession, user: User
+    db: AsyncSession, user: User
 ) -> None:
-    project = await create_project(session, owner=user)
+    project = await create_project(db, owner=user)
     # Another request bumps the version behind this session's back...
-    await session.execute(
+    await db.execute(
         update(Project)
         .where(Project.id == project.id)
         .values(version=Project.version + 1)
@@ -35,4 +35,4 @@ async def test_a_write_over_a_concurrent_change_fails_instead_of_overwriting(
     )
     # ...so this UPDATE ... WHERE version = 1 matches no row.
     with pytest.raises(ConflictError, match="changed by another request at the same time"):
-        await ProjectRepository(session, owner_id=user.id).update(project, {"name": "Mine"})
+        await ProjectRepository.for_owner(db, user.id).update(project, {"name": "Mine"})

@@ -62,11 +62,11 @@ async def test_invalid_projects_are_422_naming_the_field(
 
 
 async def test_a_duplicate_name_is_a_409_for_the_same_owner_only(
-    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
-    await create_project(session, owner=user, name="Website")
-    other = await create_user(session)
-    await create_project(session, owner=other, name="Shared name")
+    await create_project(db, owner=user, name="Website")
+    other = await create_user(db)
+    await create_project(db, owner=other, name="Shared name")
     headers = bearer(user_tokens["access_token"])
     duplicate = await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
     assert duplicate.status_code == 409
@@ -77,13 +77,13 @@ async def test_a_duplicate_name_is_a_409_for_the_same_owner_only(
 
 async def test_a_user_lists_only_their_projects_and_an_admin_all(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     user: User,
     user_tokens: TokenPairJson,
     admin_tokens: TokenPairJson,
 ) -> None:
-    mine = await create_project(session, owner=user)
-    theirs = await create_project(session, owner=await create_user(session))
+    mine = await create_project(db, owner=user)
+    theirs = await create_project(db, owner=await create_user(db))
     as_user = await client.get(PROJECTS, headers=bearer(user_tokens["access_token"]))
     assert [item["id"] for item in as_user.json()["items"]] == [str(mine.id)]
     assert as_user.json()["total"] == 1
@@ -92,10 +92,10 @@ async def test_a_user_lists_only_their_projects_and_an_admin_all(
 
 
 async def test_the_total_counts_every_match_not_just_the_page(
-    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
     for index in range(5):
-        await create_project(session, owner=user, name=f"P{index}")
+        await create_project(db, owner=user, name=f"P{index}")
     response = await client.get(
         PROJECTS,
         params={"limit": 2, "offset": 2, "sort": "name"},
@@ -127,10 +127,10 @@ async def test_list_parameters_outside_the_whitelist_are_refused(
 
 
 async def test_search_matches_wildcards_and_quotes_literally(
-    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
     for name in ("100% done", "1000 done", "Bob's; DROP TABLE projects;--", "a_b", "axb"):
-        await create_project(session, owner=user, name=name)
+        await create_project(db, owner=user, name=name)
     headers = bearer(user_tokens["access_token"])
 
     async def names(q: str) -> set[str]:
@@ -145,12 +145,12 @@ async def test_search_matches_wildcards_and_quotes_literally(
 
 
 async def test_the_list_counts_tasks_per_status(
-    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
-    project = await create_project(session, owner=user)
-    empty = await create_project(session, owner=user)
+    project = await create_project(db, owner=user)
+    empty = await create_project(db, owner=user)
     for status in (TaskStatus.TODO, TaskStatus.TODO, TaskStatus.DONE):
-        await create_task(session, project=project, status=status)
+        await create_task(db, project=project, status=status)
     response = await client.get(PROJECTS, headers=bearer(user_tokens["access_token"]))
     counts = {item["id"]: item["task_counts"] for item in response.json()["items"]}
     assert counts[str(project.id)] == {"todo": 2, "doing": 0, "done": 1}
@@ -160,14 +160,14 @@ async def test_the_list_counts_tasks_per_status(
 @pytest.mark.parametrize("projects", [1, 50])
 async def test_listing_projects_with_counts_takes_the_same_statements_for_any_page(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     user: User,
     user_tokens: TokenPairJson,
     statements: StatementCounter,
     projects: int,
 ) -> None:
     for _ in range(projects):
-        await create_task(session, project=await create_project(session, owner=user))
+        await create_task(db, project=await create_project(db, owner=user))
     headers = bearer(user_tokens["access_token"])
     statements.reset()
     response = await client.get(PROJECTS, params={"limit": 50}, headers=headers)
@@ -177,9 +177,9 @@ async def test_listing_projects_with_counts_takes_the_same_statements_for_any_pa
 
 
 async def test_another_users_project_is_a_404_everywhere(
-    client: AsyncClient, session: AsyncSession, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user_tokens: TokenPairJson
 ) -> None:
-    theirs = await create_project(session, owner=await create_user(session))
+    theirs = await create_project(db, owner=await create_user(db))
     headers = bearer(user_tokens["access_token"])
     url = f"{PROJECTS}/{theirs.id}"
     responses = [
@@ -196,9 +196,9 @@ async def test_another_users_project_is_a_404_everywhere(
 
 
 async def test_an_admin_reads_any_project(
-    client: AsyncClient, session: AsyncSession, user: User, admin_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, admin_tokens: TokenPairJson
 ) -> None:
-    project = await create_project(session, owner=user)
+    project = await create_project(db, owner=user)
     response = await client.get(
         f"{PROJECTS}/{project.id}", headers=bearer(admin_tokens["access_token"])
     )
@@ -206,9 +206,9 @@ async def test_an_admin_reads_any_project(
 
 
 async def test_get_returns_an_etag_and_patch_with_it_succeeds(
-    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
-    project = await create_project(session, owner=user)
+    project = await create_project(db, owner=user)
     headers = bearer(user_tokens["access_token"])
     url = f"{PROJECTS}/{project.id}"
     read = await client.get(url, headers=headers)
@@ -224,12 +224,12 @@ async def test_get_returns_an_etag_and_patch_with_it_succeeds(
 @pytest.mark.parametrize("if_match", ['"1"', 'W/"2"', '"not-a-version"'])
 async def test_a_write_against_a_stale_etag_is_a_412(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     user: User,
     user_tokens: TokenPairJson,
     if_match: str,
 ) -> None:
-    project = await create_project(session, owner=user)
+    project = await create_project(db, owner=user)
     headers = bearer(user_tokens["access_token"])
     url = f"{PROJECTS}/{project.id}"
     await client.patch(url, json={"name": "Renamed"}, headers=headers)  # now version 2
@@ -242,9 +242,9 @@ async def test_a_write_against_a_stale_etag_is_a_412(
 
 
 async def test_if_match_star_and_a_list_of_etags_are_honoured(
-    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
-    project = await create_project(session, owner=user)
+    project = await create_project(db, owner=user)
     headers = bearer(user_tokens["access_token"])
     url = f"{PROJECTS}/{project.id}"
     star = await client.patch(url, json={"name": "A"}, headers={**headers, "If-Match": "*"})
@@ -256,10 +256,12 @@ async def test_if_match_star_and_a_list_of_etags_are_honoured(
 
 
 async def test_if_match_can_be_required(
-    app: FastAPI, client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    app: FastAPI, client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"REQUIRE_IF_MATCH": True})
-    project = await create_project(session, owner=user)
+    app.state.shared.settings = app.state.shared.settings.model_copy(
+        update={"REQUIRE_IF_MATCH": True}
+    )
+    project = await create_project(db, owner=user)
     response = await client.patch(
         f"{PROJECTS}/{project.id}", json={"name": "x"}, headers=bearer(user_tokens["access_token"])
     )
@@ -270,14 +272,14 @@ async def test_if_match_can_be_required(
 @pytest.mark.parametrize(("body", "status"), [({"name": None}, 422), ({"name": "Taken"}, 409)])
 async def test_a_rename_must_be_to_a_free_non_empty_name(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     user: User,
     user_tokens: TokenPairJson,
     body: dict[str, str | None],
     status: int,
 ) -> None:
-    await create_project(session, owner=user, name="Taken")
-    project = await create_project(session, owner=user)
+    await create_project(db, owner=user, name="Taken")
+    project = await create_project(db, owner=user)
     response = await client.patch(
         f"{PROJECTS}/{project.id}", json=body, headers=bearer(user_tokens["access_token"])
     )
@@ -285,16 +287,16 @@ async def test_a_rename_must_be_to_a_free_non_empty_name(
 
 
 async def test_deleting_a_project_deletes_its_tasks_in_the_database(
-    client: AsyncClient, session: AsyncSession, user: User, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, user: User, user_tokens: TokenPairJson
 ) -> None:
-    project = await create_project(session, owner=user)
+    project = await create_project(db, owner=user)
     for _ in range(3):
-        await create_task(session, project=project)
+        await create_task(db, project=project)
     response = await client.delete(
         f"{PROJECTS}/{project.id}", headers=bearer(user_tokens["access_token"])
     )
     assert response.status_code == 204
-    remaining = await session.scalar(
+    remaining = await db.scalar(
         select(func.count()).select_from(Task).where(Task.project_id == project.id)
     )
     assert remaining == 0

@@ -13,13 +13,13 @@ from tests.projects.factories import create_project
 
 
 async def test_a_task_for_a_project_deleted_meanwhile_is_a_conflict(
-    session: AsyncSession, user: User
+    db: AsyncSession, user: User
 ) -> None:
     # What another request deleting the project between our check and our INSERT looks like.
-    project = await create_project(session, owner=user)
-    await ProjectRepository(session, owner_id=user.id).delete(project)
+    project = await create_project(db, owner=user)
+    await ProjectRepository.for_owner(db, user.id).delete(project)
     with pytest.raises(ConflictError) as error:
-        await TaskRepository(session, project_id=project.id).create(
+        await TaskRepository(db, project_id=project.id).create(
             Task(project_id=project.id, title="Orphan")
         )
-    assert error.value.error_code == "reference_deleted"
+    assert error.value.code == "reference_deleted"

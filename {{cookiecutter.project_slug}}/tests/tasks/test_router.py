@@ -19,16 +19,16 @@ from tests.support import StatementCounter, TokenPairJson, bearer
 
 
 @pytest.fixture
-async def project(session: AsyncSession, user: User) -> Project:
-    return await create_project(session, owner=user, name="Launch")
+async def project(db: AsyncSession, user: User) -> Project:
+    return await create_project(db, owner=user, name="Launch")
 
 
 def tasks_url(project: Project) -> str:
     return f"/api/v1/projects/{project.id}/tasks"
 
 
-async def task_count(session: AsyncSession) -> int:
-    return await session.scalar(select(func.count()).select_from(Task)) or 0
+async def task_count(db: AsyncSession) -> int:
+    return await db.scalar(select(func.count()).select_from(Task)) or 0
 
 
 async def test_create_returns_the_task_with_location_and_exact_decimal(
@@ -92,7 +92,7 @@ async def test_estimates_round_trip_as_exact_strings(
 )
 async def test_invalid_tasks_are_422_and_nothing_is_written(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     project: Project,
     user_tokens: TokenPairJson,
     body: dict[str, str],
@@ -103,23 +103,23 @@ async def test_invalid_tasks_are_422_and_nothing_is_written(
     )
     assert response.status_code == 422
     assert [error["loc"][-1] for error in response.json()["errors"]] == [field]
-    assert await task_count(session) == 0
+    assert await task_count(db) == 0
 
 
 @pytest.mark.parametrize("assignee", ["unknown", "another active user", "inactive owner"])
 async def test_only_someone_who_can_see_the_project_can_be_assigned(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     user: User,
     project: Project,
     admin_tokens: TokenPairJson,
     assignee: str,
 ) -> None:
     # An admin acts on the member's project, so the member can be deactivated meanwhile.
-    stranger = await create_user(session, full_name="Stranger")
+    stranger = await create_user(db, full_name="Stranger")
     if assignee == "inactive owner":
         user.is_active = False
-        await session.flush()
+        await db.flush()
     assignee_id = {
         "unknown": uuid.uuid4(),
         "another active user": stranger.id,
@@ -140,18 +140,18 @@ async def test_only_someone_who_can_see_the_project_can_be_assigned(
         }
     ]
     assert "Stranger" not in response.text
-    assert await task_count(session) == 0
+    assert await task_count(db) == 0
 
 
 async def test_a_task_of_another_project_is_a_404(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     user: User,
     project: Project,
     user_tokens: TokenPairJson,
 ) -> None:
-    other_project = await create_project(session, owner=user)
-    task = await create_task(session, project=other_project)
+    other_project = await create_project(db, owner=user)
+    task = await create_task(db, project=other_project)
     response = await client.get(
         f"{tasks_url(project)}/{task.id}", headers=bearer(user_tokens["access_token"])
     )
@@ -160,13 +160,13 @@ async def test_a_task_of_another_project_is_a_404(
 
 
 async def test_filters_combine_and_sort_applies(
-    client: AsyncClient, session: AsyncSession, project: Project, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, project: Project, user_tokens: TokenPairJson
 ) -> None:
-    await create_task(session, project=project, title="B report", due_date=date(2030, 1, 10))
-    await create_task(session, project=project, title="A report", due_date=date(2030, 1, 5))
-    await create_task(session, project=project, title="C report", due_date=date(2030, 3, 1))
-    await create_task(session, project=project, title="A memo", status=TaskStatus.DONE)
-    await create_task(session, project=project, title="Untitled", description="the yearly REPORT")
+    await create_task(db, project=project, title="B report", due_date=date(2030, 1, 10))
+    await create_task(db, project=project, title="A report", due_date=date(2030, 1, 5))
+    await create_task(db, project=project, title="C report", due_date=date(2030, 3, 1))
+    await create_task(db, project=project, title="A memo", status=TaskStatus.DONE)
+    await create_task(db, project=project, title="Untitled", description="the yearly REPORT")
     headers = bearer(user_tokens["access_token"])
     response = await client.get(
         tasks_url(project),
@@ -211,7 +211,7 @@ async def test_list_parameters_outside_the_whitelist_are_refused(
 @pytest.mark.parametrize("tasks", [1, 50])
 async def test_listing_tasks_with_assignees_takes_the_same_statements_for_any_page(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     project: Project,
     user_tokens: TokenPairJson,
     statements: StatementCounter,
@@ -220,7 +220,7 @@ async def test_listing_tasks_with_assignees_takes_the_same_statements_for_any_pa
     # A different assignee per task (the factory writes through the repository, below the
     # service's assignment rule): a per-row lookup would show up as one statement per task.
     for _ in range(tasks):
-        await create_task(session, project=project, assignee=await create_user(session))
+        await create_task(db, project=project, assignee=await create_user(db))
     headers = bearer(user_tokens["access_token"])
     statements.reset()
     response = await client.get(tasks_url(project), params={"limit": 50}, headers=headers)
@@ -233,12 +233,12 @@ async def test_listing_tasks_with_assignees_takes_the_same_statements_for_any_pa
 
 async def test_patch_changes_only_what_is_sent_and_can_clear_fields(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     project: Project,
     user: User,
     user_tokens: TokenPairJson,
 ) -> None:
-    task = await create_task(session, project=project, assignee=user, due_date=date(2030, 1, 1))
+    task = await create_task(db, project=project, assignee=user, due_date=date(2030, 1, 1))
     url = f"{tasks_url(project)}/{task.id}"
     headers = bearer(user_tokens["access_token"])
     response = await client.patch(
@@ -255,13 +255,13 @@ async def test_patch_changes_only_what_is_sent_and_can_clear_fields(
 
 async def test_patch_assigns_the_owner_and_refuses_anyone_else(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     user: User,
     project: Project,
     user_tokens: TokenPairJson,
 ) -> None:
-    task = await create_task(session, project=project)
-    colleague = await create_user(session, full_name="Colleague")
+    task = await create_task(db, project=project)
+    colleague = await create_user(db, full_name="Colleague")
     url = f"{tasks_url(project)}/{task.id}"
     headers = bearer(user_tokens["access_token"])
     assigned = await client.patch(url, json={"assignee_id": str(user.id)}, headers=headers)
@@ -275,12 +275,12 @@ async def test_patch_assigns_the_owner_and_refuses_anyone_else(
 @pytest.mark.parametrize("body", [{"title": None}, {"status": None}])
 async def test_required_fields_cannot_be_cleared(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     project: Project,
     user_tokens: TokenPairJson,
     body: dict[str, None],
 ) -> None:
-    task = await create_task(session, project=project)
+    task = await create_task(db, project=project)
     response = await client.patch(
         f"{tasks_url(project)}/{task.id}", json=body, headers=bearer(user_tokens["access_token"])
     )
@@ -288,9 +288,9 @@ async def test_required_fields_cannot_be_cleared(
 
 
 async def test_stale_if_match_is_a_412_and_delete_with_the_current_one_works(
-    client: AsyncClient, session: AsyncSession, project: Project, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, project: Project, user_tokens: TokenPairJson
 ) -> None:
-    task = await create_task(session, project=project)
+    task = await create_task(db, project=project)
     url = f"{tasks_url(project)}/{task.id}"
     headers = bearer(user_tokens["access_token"])
     await client.patch(url, json={"title": "v2"}, headers=headers)
@@ -302,7 +302,7 @@ async def test_stale_if_match_is_a_412_and_delete_with_the_current_one_works(
 
 
 async def test_non_standard_json_numbers_are_refused(
-    client: AsyncClient, session: AsyncSession, project: Project, user_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, project: Project, user_tokens: TokenPairJson
 ) -> None:
     # Python's JSON parser accepts NaN and Infinity, which are not JSON.
     headers = {"Content-Type": "application/json", **bearer(user_tokens["access_token"])}
@@ -313,7 +313,7 @@ async def test_non_standard_json_numbers_are_refused(
             headers=headers,
         )
         assert response.status_code == 422, response.text
-    assert await task_count(session) == 0
+    assert await task_count(db) == 0
 
 
 @pytest.mark.parametrize(
@@ -334,7 +334,7 @@ async def test_an_id_that_is_not_a_uuid_is_a_422_naming_the_path(
 )
 async def test_search_text_is_matched_literally_never_as_sql_or_a_pattern(
     client: AsyncClient,
-    session: AsyncSession,
+    db: AsyncSession,
     project: Project,
     user_tokens: TokenPairJson,
     search: str,
@@ -342,7 +342,7 @@ async def test_search_text_is_matched_literally_never_as_sql_or_a_pattern(
     titles = ["100% done", "100 done", "a_b", "axb", "it's", "its", "'; DROP TABLE tasks; --"]
     titles += ["back\\slash", "backslash"]
     for title in titles:
-        await create_task(session, project=project, title=title)
+        await create_task(db, project=project, title=title)
 
     response = await client.get(
         tasks_url(project), params={"q": search}, headers=bearer(user_tokens["access_token"])
@@ -351,4 +351,4 @@ async def test_search_text_is_matched_literally_never_as_sql_or_a_pattern(
     assert response.status_code == 200
     found = sorted(item["title"] for item in response.json()["items"])
     assert found == sorted(title for title in titles if search.lower() in title.lower())
-    assert await task_count(session) == len(titles)
+    assert await task_count(db) == len(titles)

@@ -79,10 +79,10 @@ async def test_changing_the_password_ends_every_other_session(
 
 
 async def test_admins_list_users_a_page_at_a_time(
-    client: AsyncClient, session: AsyncSession, admin_tokens: TokenPairJson
+    client: AsyncClient, db: AsyncSession, admin_tokens: TokenPairJson
 ) -> None:
     for _ in range(4):
-        await create_user(session)
+        await create_user(db)
     headers = bearer(admin_tokens["access_token"])
     first = await client.get(USERS, params={"limit": 2}, headers=headers)
     second = await client.get(USERS, params={"limit": 2, "offset": 2}, headers=headers)
@@ -196,7 +196,7 @@ async def test_an_admin_can_delete_a_user_but_not_themselves(
 async def test_password_changes_are_throttled_per_account(
     app: FastAPI, client: AsyncClient, user_tokens: TokenPairJson
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(
+    app.state.shared.settings = app.state.shared.settings.model_copy(
         update={"PASSWORD_CHANGE_RATE_LIMIT_PER_ACCOUNT": "2/minute"}
     )
     guess = {"password": "a new long secret", "current_password": "a guess"}

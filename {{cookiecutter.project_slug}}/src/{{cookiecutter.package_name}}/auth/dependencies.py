@@ -11,13 +11,21 @@ from fastapi import Depends, Form, Request
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 
 from {{ cookiecutter.package_name }}.auth import service as auth_service
-from {{ cookiecutter.package_name }}.auth.repository import SessionSummary
+from {{ cookiecutter.package_name }}.auth.repository import LoginSession
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest
-from {{ cookiecutter.package_name }}.core.config import SettingsDep
-from {{ cookiecutter.package_name }}.core.db import DbSession
-from {{ cookiecutter.package_name }}.core.errors import AuthenticationError, PermissionDeniedError
-from {{ cookiecutter.package_name }}.core.rate_limit import Limiter, client_address
-from {{ cookiecutter.package_name }}.core.security import TokenClaims, TokenCodec
+from {{ cookiecutter.package_name }}.core.errors import (
+    AuthenticationError,
+    NotAuthenticatedError,
+    PermissionDeniedError,
+)
+from {{ cookiecutter.package_name }}.core.security import TokenClaims
+from {{ cookiecutter.package_name }}.web.dependencies import (
+    DbSession,
+    Limiter,
+    SettingsDep,
+    Tokens,
+    client_address,
+)
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 
@@ -25,28 +33,20 @@ from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
-async def get_token_codec(request: Request) -> TokenCodec:
-    codec: TokenCodec = request.app.state.tokens
-    return codec
-
-
-Tokens = Annotated[TokenCodec, Depends(get_token_codec)]
-
-
 async def get_access_claims(
     token: Annotated[str | None, Depends(_bearer)], tokens: Tokens
 ) -> TokenClaims:
     if token is None:
-        raise AuthenticationError("Authentication required", code="not_authenticated")
+        raise NotAuthenticatedError("Authentication required")
     return tokens.verify(token, expected_type="access")
 
 
 AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
 
 
-async def get_current_user(claims: AccessClaims, session: DbSession, request: Request) -> User:
-    user = await auth_service.authenticate(session, claims=claims)
-    # For the access log line (core/middleware.py): who made the request.
+async def get_current_user(claims: AccessClaims, db: DbSession, request: Request) -> User:
+    user = await auth_service.authenticate(db, claims=claims)
+    # For the access log line (web/middleware.py): who made the request.
     request.state.user_id = str(user.id)
     return user
 
@@ -63,15 +63,15 @@ async def require_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(require_admin)]
 
 
-async def get_own_session(
-    session_id: uuid.UUID, user: CurrentUser, session: DbSession
-) -> SessionSummary:
+async def get_own_login_session(
+    session_id: uuid.UUID, user: CurrentUser, db: DbSession
+) -> LoginSession:
     """The pattern for owned resources: the path's ID is looked up among the caller's own, and
     anything else (someone else's, or nothing) is the same 404."""
-    return await auth_service.get_own_session(session, user_id=user.id, session_id=session_id)
+    return await auth_service.get_own_session(db, user_id=user.id, session_id=session_id)
 
 
-OwnSession = Annotated[SessionSummary, Depends(get_own_session)]
+OwnLoginSession = Annotated[LoginSession, Depends(get_own_login_session)]
 
 
 class LoginForm(OAuth2PasswordRequestForm):

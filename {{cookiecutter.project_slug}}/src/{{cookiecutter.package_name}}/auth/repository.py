@@ -9,7 +9,7 @@ from {{ cookiecutter.package_name }}.core.repository import Repository
 
 
 @dataclass(frozen=True, slots=True)
-class SessionSummary:
+class LoginSession:
     """A login session: the family of refresh tokens that share one `family_id`."""
 
     id: uuid.UUID
@@ -22,11 +22,21 @@ class RefreshTokenRepository(Repository[RefreshToken]):
     model = RefreshToken
     noun = "Refresh token"
 
-    async def get_for_update(self, token_id: uuid.UUID) -> RefreshToken | None:
-        """Lock the row: two requests presenting the same token are served one after the
-        other, so the second one sees the first one's `used_at`."""
-        statement = select(RefreshToken).where(RefreshToken.id == token_id).with_for_update()
-        return (await self.session.execute(statement)).scalar_one_or_none()
+    async def claim_for_rotation(self, token_id: uuid.UUID, *, at: datetime) -> RefreshToken | None:
+        """Mark the token used, if it is neither used nor revoked, and return it; None
+        otherwise. One statement: when two requests present the same token, PostgreSQL makes
+        the second wait for the first, and then it matches nothing."""
+        statement = (
+            update(RefreshToken)
+            .where(
+                RefreshToken.id == token_id,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(used_at=at)
+            .returning(RefreshToken)
+        )
+        return (await self.db.execute(statement)).scalar_one_or_none()
 
     async def revoke_family(self, family_id: uuid.UUID, *, at: datetime) -> None:
         statement = (
@@ -34,7 +44,7 @@ class RefreshTokenRepository(Repository[RefreshToken]):
             .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=at)
         )
-        await self.session.execute(statement)
+        await self.db.execute(statement)
 
     async def revoke_user_families(
         self, user_id: uuid.UUID, *, at: datetime, except_family_id: uuid.UUID | None = None
@@ -46,32 +56,32 @@ class RefreshTokenRepository(Repository[RefreshToken]):
         )
         if except_family_id is not None:
             statement = statement.where(RefreshToken.family_id != except_family_id)
-        await self.session.execute(statement)
+        await self.db.execute(statement)
 
     async def delete_expired(self, *, now: datetime) -> int:
         statement = (
             delete(RefreshToken).where(RefreshToken.expires_at <= now).returning(RefreshToken.id)
         )
-        return len((await self.session.execute(statement)).all())
+        return len((await self.db.execute(statement)).all())
 
-    async def list_sessions(self, user_id: uuid.UUID, *, now: datetime) -> list[SessionSummary]:
+    async def list_sessions(self, user_id: uuid.UUID, *, now: datetime) -> list[LoginSession]:
         """The user's sessions that are neither revoked nor expired, most recently used first."""
-        rows = await self.session.execute(
+        rows = await self.db.execute(
             self._sessions_statement(user_id, now=now).order_by(
                 func.max(RefreshToken.created_at).desc(), RefreshToken.family_id
             )
         )
-        return [SessionSummary(*row) for row in rows]
+        return [LoginSession(*row) for row in rows]
 
-    async def get_session(
+    async def find_session(
         self, user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime
-    ) -> SessionSummary | None:
+    ) -> LoginSession | None:
         """One live session, looked up *within the user's own*: another user's ID finds nothing."""
         statement = self._sessions_statement(user_id, now=now).where(
             RefreshToken.family_id == session_id
         )
-        row = (await self.session.execute(statement)).one_or_none()
-        return SessionSummary(*row) if row is not None else None
+        row = (await self.db.execute(statement)).one_or_none()
+        return LoginSession(*row) if row is not None else None
 
     def _sessions_statement(
         self, user_id: uuid.UUID, *, now: datetime

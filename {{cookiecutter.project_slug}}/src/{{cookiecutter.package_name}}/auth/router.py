@@ -4,16 +4,20 @@ from {{ cookiecutter.package_name }}.auth import service as auth_service
 from {{ cookiecutter.package_name }}.auth.dependencies import (
     AccessClaims,
     CurrentUser,
-    OwnSession,
+    OwnLoginSession,
     ThrottledLoginForm,
     ThrottledRefreshRequest,
     ThrottledRegistration,
-    Tokens,
 )
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, SessionRead, TokenPair
-from {{ cookiecutter.package_name }}.core.config import SettingsDep
-from {{ cookiecutter.package_name }}.core.db import DbSession
-from {{ cookiecutter.package_name }}.core.openapi import created_links, problem_responses
+from {{ cookiecutter.package_name }}.web.dependencies import (
+    DbSession,
+    Lifetimes,
+    OwnTransactions,
+    Passwords,
+    Tokens,
+)
+from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserRead
@@ -33,9 +37,11 @@ TOKEN_RESPONSE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
         **created_links({"user_id": "$response.body#/id"}, "get_user", "update_user"),
     },
 )
-async def register(data: ThrottledRegistration, session: DbSession, response: Response) -> User:
+async def register(
+    data: ThrottledRegistration, db: DbSession, passwords: Passwords, response: Response
+) -> User:
     """Create an account with an email, a password and a full name."""
-    user = await user_service.register(session, data=data)
+    user = await user_service.register(db, data=data, passwords=passwords)
     response.headers["Location"] = "/api/v1/users/me"
     return user
 
@@ -43,48 +49,54 @@ async def register(data: ThrottledRegistration, session: DbSession, response: Re
 @router.post("/login", responses=problem_responses(401, 422, 429))
 async def login(
     form: ThrottledLoginForm,
-    session: DbSession,
+    db: DbSession,
     tokens: Tokens,
-    settings: SettingsDep,
+    lifetimes: Lifetimes,
+    passwords: Passwords,
     response: Response,
 ) -> TokenPair:
     """Exchange an email (as `username`) and password for an access and a refresh token."""
     response.headers.update(TOKEN_RESPONSE_HEADERS)
     return await auth_service.login(
-        session, email=form.username, password=form.password, tokens=tokens, settings=settings
+        db,
+        email=form.username,
+        password=form.password,
+        tokens=tokens,
+        lifetimes=lifetimes,
+        passwords=passwords,
     )
 
 
 @router.post("/refresh", responses=problem_responses(401, 422, 429))
 async def refresh_tokens(
     data: ThrottledRefreshRequest,
-    session: DbSession,
+    units: OwnTransactions,
     tokens: Tokens,
-    settings: SettingsDep,
+    lifetimes: Lifetimes,
     response: Response,
 ) -> TokenPair:
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
     response.headers.update(TOKEN_RESPONSE_HEADERS)
     return await auth_service.refresh(
-        session, refresh_token=data.refresh_token, tokens=tokens, settings=settings
+        units, refresh_token=data.refresh_token, tokens=tokens, lifetimes=lifetimes
     )
 
 
 @router.post(
     "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422)
 )
-async def logout(data: RefreshRequest, session: DbSession, tokens: Tokens) -> None:
+async def logout(data: RefreshRequest, db: DbSession, tokens: Tokens) -> None:
     """End the session the refresh token belongs to."""
-    await auth_service.logout(session, refresh_token=data.refresh_token, tokens=tokens)
+    await auth_service.logout(db, refresh_token=data.refresh_token, tokens=tokens)
 
 
 @router.get("/sessions", responses=problem_responses(401))
 async def list_sessions(
-    user: CurrentUser, claims: AccessClaims, session: DbSession
+    user: CurrentUser, claims: AccessClaims, db: DbSession
 ) -> list[SessionRead]:
     """The caller's active sessions (one per login), most recently used first."""
     return await auth_service.list_sessions(
-        session, user_id=user.id, current_session_id=claims.session_id
+        db, user_id=user.id, current_session_id=claims.session_id
     )
 
 
@@ -93,6 +105,6 @@ async def list_sessions(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 404, 422),
 )
-async def end_session(own_session: OwnSession, session: DbSession) -> None:
+async def end_session(login: OwnLoginSession, db: DbSession) -> None:
     """End one of the caller's sessions, e.g. on a lost device."""
-    await auth_service.end_session(session, session_id=own_session.id)
+    await auth_service.end_session(db, session_id=login.id)

@@ -2,7 +2,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from {{ cookiecutter.package_name }}.core.schemas import StrictModel
 
 
 class TokenPair(BaseModel):
@@ -12,9 +14,7 @@ class TokenPair(BaseModel):
     expires_in: int = Field(description="Seconds until the access token expires.")
 
 
-class RefreshRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RefreshRequest(StrictModel):
     refresh_token: str = Field(min_length=1, max_length=4096)
 
 

@@ -7,21 +7,23 @@ repository.
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.errors import (
     InvalidCredentialsError,
     RefreshTokenReusedError,
+    SessionRevokedError,
 )
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
-from {{ cookiecutter.package_name }}.auth.repository import RefreshTokenRepository, SessionSummary
+from {{ cookiecutter.package_name }}.auth.repository import LoginSession, RefreshTokenRepository
 from {{ cookiecutter.package_name }}.auth.schemas import SessionRead, TokenPair
-from {{ cookiecutter.package_name }}.core import passwords
-from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.errors import AuthenticationError, NotFoundError
-from {{ cookiecutter.package_name }}.core.security import TokenClaims, TokenCodec
+from {{ cookiecutter.package_name }}.core.db import UnitsOfWork
+from {{ cookiecutter.package_name }}.core.errors import InvalidTokenError, NotFoundError
+from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
+from {{ cookiecutter.package_name }}.core.security import TokenClaims, TokenCodec, TokenLifetimes
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
@@ -29,128 +31,130 @@ logger = logging.getLogger(__name__)
 
 
 async def login(
-    session: AsyncSession, *, email: str, password: str, tokens: TokenCodec, settings: Settings
+    db: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    tokens: TokenCodec,
+    lifetimes: TokenLifetimes,
+    passwords: PasswordHasher,
 ) -> TokenPair:
     """Check the credentials and start a new session. Every failure looks and takes the same."""
-    user = await UserRepository(session).get_by_email(email)
+    users = UserRepository(db)
+    user = await users.find_by_email(email)
     if user is None:
         await passwords.verify_against_dummy(password)
         raise InvalidCredentialsError
-    verified, replacement = await passwords.verify_password(password, user.hashed_password)
+    verified, replacement = await passwords.verify(password, user.hashed_password)
     if not verified or not user.is_active:
         raise InvalidCredentialsError
     if replacement is not None:
         # An older scheme (bcrypt) or weaker parameters: upgrade now that we know the password.
-        user.hashed_password = replacement
+        await users.update(user, {"hashed_password": replacement})
     return await _issue_pair(
-        session, user_id=user.id, session_id=uuid.uuid4(), tokens=tokens, settings=settings
+        db, user_id=user.id, session_id=uuid.uuid4(), tokens=tokens, lifetimes=lifetimes
     )
 
 
 async def refresh(
-    session: AsyncSession, *, refresh_token: str, tokens: TokenCodec, settings: Settings
+    units: UnitsOfWork, *, refresh_token: str, tokens: TokenCodec, lifetimes: TokenLifetimes
 ) -> TokenPair:
-    """Exchange a refresh token for a new pair; the presented token can never be used again."""
+    """Exchange a refresh token for a new pair; the presented token can never be used again.
+
+    It opens its own units of work because one refusal must still write: a token presented a
+    second time was copied, and its whole session is revoked (committed) before the error."""
     claims = tokens.verify(refresh_token, expected_type="refresh")
-    repository = RefreshTokenRepository(session)
-    stored = await repository.get_for_update(claims.token_id)
-    if stored is None or stored.revoked_at is not None:
-        raise AuthenticationError("The session has ended", code="session_revoked")
     now = datetime.now(UTC)
-    if stored.used_at is not None:
-        await repository.revoke_family(stored.family_id, at=now)
-        logger.warning(
-            "refresh token reused; session revoked",
-            extra={"user_id": str(stored.user_id), "session_id": str(stored.family_id)},
-        )
-        raise RefreshTokenReusedError
-    user = await UserRepository(session).get_or_none(stored.user_id)
-    if user is None or not user.is_active:
-        raise AuthenticationError("The session has ended", code="session_revoked")
-    stored.used_at = now
-    return await _issue_pair(
-        session, user_id=user.id, session_id=stored.family_id, tokens=tokens, settings=settings
+    async with units() as db:
+        repository = RefreshTokenRepository(db)
+        stored = await repository.claim_for_rotation(claims.token_id, at=now)
+        if stored is not None:
+            user = await UserRepository(db).find(stored.user_id)
+            if user is None or not user.is_active:
+                raise SessionRevokedError
+            return await _issue_pair(
+                db, user_id=user.id, session_id=stored.family_id, tokens=tokens, lifetimes=lifetimes
+            )
+        known = await repository.find(claims.token_id)
+        if known is None or known.revoked_at is not None:
+            raise SessionRevokedError
+        # Used already: whoever holds a copy must not keep the session.
+        await repository.revoke_family(known.family_id, at=now)
+    logger.warning(
+        "refresh token reused; session revoked",
+        extra={"user_id": str(known.user_id), "session_id": str(known.family_id)},
     )
+    raise RefreshTokenReusedError
 
 
-async def logout(session: AsyncSession, *, refresh_token: str, tokens: TokenCodec) -> None:
+async def logout(db: AsyncSession, *, refresh_token: str, tokens: TokenCodec) -> None:
     """End the session the refresh token belongs to (repeating it is harmless)."""
     claims = tokens.verify(refresh_token, expected_type="refresh")
-    await RefreshTokenRepository(session).revoke_family(claims.session_id, at=datetime.now(UTC))
+    await RefreshTokenRepository(db).revoke_family(claims.session_id, at=datetime.now(UTC))
 
 
 async def list_sessions(
-    session: AsyncSession, *, user_id: uuid.UUID, current_session_id: uuid.UUID
+    db: AsyncSession, *, user_id: uuid.UUID, current_session_id: uuid.UUID
 ) -> list[SessionRead]:
-    summaries = await RefreshTokenRepository(session).list_sessions(user_id, now=datetime.now(UTC))
+    sessions = await RefreshTokenRepository(db).list_sessions(user_id, now=datetime.now(UTC))
     return [
-        SessionRead(
-            id=summary.id,
-            started_at=summary.started_at,
-            last_used_at=summary.last_used_at,
-            expires_at=summary.expires_at,
-            current=summary.id == current_session_id,
-        )
-        for summary in summaries
+        SessionRead.model_validate(asdict(login) | {"current": login.id == current_session_id})
+        for login in sessions
     ]
 
 
 async def get_own_session(
-    session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID
-) -> SessionSummary:
+    db: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID
+) -> LoginSession:
     """A live session of this user. Another user's session is "not found", exactly like one
     that never existed, so IDs cannot be probed."""
-    summary = await RefreshTokenRepository(session).get_session(
+    login = await RefreshTokenRepository(db).find_session(
         user_id, session_id, now=datetime.now(UTC)
     )
-    if summary is None:
+    if login is None:
         raise NotFoundError(f"Session {session_id} not found")
-    return summary
+    return login
 
 
-async def end_session(session: AsyncSession, *, session_id: uuid.UUID) -> None:
-    await RefreshTokenRepository(session).revoke_family(session_id, at=datetime.now(UTC))
+async def end_session(db: AsyncSession, *, session_id: uuid.UUID) -> None:
+    await RefreshTokenRepository(db).revoke_family(session_id, at=datetime.now(UTC))
 
 
 async def revoke_sessions(
-    session: AsyncSession, *, user_id: uuid.UUID, except_session_id: uuid.UUID | None = None
+    db: AsyncSession, *, user_id: uuid.UUID, except_session_id: uuid.UUID | None = None
 ) -> None:
     """End every session of a user, or every one but the caller's own."""
-    await RefreshTokenRepository(session).revoke_user_families(
+    await RefreshTokenRepository(db).revoke_user_families(
         user_id, at=datetime.now(UTC), except_family_id=except_session_id
     )
 
 
-async def purge_expired_tokens(session: AsyncSession) -> int:
+async def purge_expired_tokens(db: AsyncSession) -> int:
     """Delete refresh tokens past their expiry (useless by then); returns how many."""
-    return await RefreshTokenRepository(session).delete_expired(now=datetime.now(UTC))
+    return await RefreshTokenRepository(db).delete_expired(now=datetime.now(UTC))
 
 
-async def authenticate(session: AsyncSession, *, claims: TokenClaims) -> User:
+async def authenticate(db: AsyncSession, *, claims: TokenClaims) -> User:
     """The active user an access token was issued to."""
-    user = await UserRepository(session).get_or_none(claims.subject)
+    user = await UserRepository(db).find(claims.subject)
     if user is None or not user.is_active:
         # Deleted or deactivated since the token was issued: the token is worth nothing now.
-        raise AuthenticationError("The token is invalid", code="invalid_token")
+        raise InvalidTokenError("The token is invalid")
     return user
 
 
 async def _issue_pair(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     user_id: uuid.UUID,
     session_id: uuid.UUID,
     tokens: TokenCodec,
-    settings: Settings,
+    lifetimes: TokenLifetimes,
 ) -> TokenPair:
-    access_lifetime = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
     refresh = tokens.issue(
-        subject=user_id,
-        session_id=session_id,
-        token_type="refresh",
-        lifetime=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+        subject=user_id, session_id=session_id, token_type="refresh", lifetime=lifetimes.refresh
     )
-    await RefreshTokenRepository(session).create(
+    await RefreshTokenRepository(db).create(
         RefreshToken(
             id=refresh.claims.token_id,
             family_id=session_id,
@@ -159,10 +163,10 @@ async def _issue_pair(
         )
     )
     access = tokens.issue(
-        subject=user_id, session_id=session_id, token_type="access", lifetime=access_lifetime
+        subject=user_id, session_id=session_id, token_type="access", lifetime=lifetimes.access
     )
     return TokenPair(
         access_token=access.token,
         refresh_token=refresh.token,
-        expires_in=int(access_lifetime.total_seconds()),
+        expires_in=int(lifetimes.access.total_seconds()),
     )

@@ -7,7 +7,6 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated, Literal, Self
 
-from fastapi import Depends, Request
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -27,7 +26,7 @@ class Settings(BaseSettings):
     DATABASE_URL: str | None = None
     SECRET_KEY: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     REDIS_URL: str | None = None
-    # Production serves /metrics only to `Authorization: Bearer <METRICS_TOKEN>` (core/metrics.py).
+    # Production serves /metrics only to `Authorization: Bearer <METRICS_TOKEN>` (web/metrics.py).
     METRICS_TOKEN: SecretStr | None = None
 {%- if cookiecutter.observability == "full" %}
     # Unhandled errors go to Sentry when set (core/tracing.py); tracing reads the OTEL_* variables.
@@ -53,6 +52,8 @@ class Settings(BaseSettings):
     REFRESH_RATE_LIMIT_PER_CLIENT: str = "60/minute"
     REFRESH_RATE_LIMIT_PER_ACCOUNT: str = "30/minute"
     PASSWORD_CHANGE_RATE_LIMIT_PER_ACCOUNT: str = "5/hour"  # noqa: S105 - a rate, not a secret
+    # "fast" makes hashing cheap for test suites (core/passwords.py); refused outside "test".
+    PASSWORD_HASH_COST: Literal["standard", "fast"] = "standard"  # noqa: S105 - not a secret
 {%- if cookiecutter.include_example_domain == "yes" %}
 
     # How long a stored Idempotency-Key response is replayed before the key can be reused.
@@ -63,7 +64,7 @@ class Settings(BaseSettings):
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     MAX_REQUEST_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
-    # The request line and headers together (core/server.py): larger requests get 431.
+    # The request line and headers together (web/server.py): larger requests get 431.
     MAX_REQUEST_HEADER_BYTES: int = Field(default=32_768, ge=4096)
     DB_POOL_SIZE: int = Field(default=10, ge=1)
     DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
@@ -122,6 +123,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _fast_hashing_only_in_tests(self) -> Self:
+        if self.PASSWORD_HASH_COST == "fast" and self.ENVIRONMENT != "test":  # noqa: S105
+            raise ValueError(
+                f"PASSWORD_HASH_COST is {self.PASSWORD_HASH_COST!r}, which makes passwords cheap "
+                "to guess; it is allowed only with ENVIRONMENT=test"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _require_key_files_for_asymmetric_jwt(self) -> Self:
         if self.JWT_ALGORITHM != "HS256" and not (
             self.JWT_PRIVATE_KEY_FILE and self.JWT_PUBLIC_KEY_FILE
@@ -147,12 +157,3 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings; tests build their own `Settings` instead."""
     return Settings()
-
-
-async def get_request_settings(request: Request) -> Settings:
-    """The settings the running app was built with (tests build apps with their own)."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_request_settings)]

@@ -1,19 +1,15 @@
-"""The engine, the session factory, and the one place a transaction is committed.
-
-Each request gets one session and one transaction. The session dependency commits after the
-route function returns and *before* the response is sent (`scope="function"`), so a failed commit
-becomes an error response instead of a success the client was told about but the database lost.
+"""The engine, the session factory, and the one place a transaction is committed:
+`unit_of_work`. Each request runs in one (see `web/dependencies.py`); commands and jobs
+open their own.
 """
 
 import asyncio
 import math
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, Request
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -24,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.errors import AppError, DatabaseBusyError
+from {{ cookiecutter.package_name }}.core.errors import DatabaseBusyError
 
 
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
@@ -68,6 +64,26 @@ TRANSACTION_POOLER_CONNECT_ARGS: dict[str, object] = {
 }
 
 
+def create_readiness_engine(settings: Settings, database_url: str) -> AsyncEngine:
+    """One connection of its own for readiness probes, outside the request pool and its
+    queue: a pod is unready because the database does not answer, never because every
+    connection is busy serving requests."""
+    return create_async_engine(
+        database_url,
+        hide_parameters=True,
+        connect_args={
+            "timeout": min(
+                settings.DB_CONNECT_TIMEOUT_SECONDS, settings.HEALTH_CHECK_TIMEOUT_SECONDS
+            ),
+            "server_settings": {"application_name": "{{ cookiecutter.project_slug }}-readiness"},
+        },
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=settings.HEALTH_CHECK_TIMEOUT_SECONDS,
+        pool_pre_ping=True,
+    )
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: objects stay readable after the commit, while the response is built.
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
@@ -104,43 +120,36 @@ class ConnectionQueue:
             self._slots.release()
 
 
-async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return sessionmaker
-
-
-SessionMaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
-
-
 @asynccontextmanager
 async def unit_of_work(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """A session whose work is committed at the end, or rolled back if anything raised
-    (unless the error `keeps_changes`). The only place in the service that commits."""
-    async with sessionmaker() as session:
+    """A session whose work is committed at the end, or rolled back if anything raised. The
+    only place in the service that commits. Work that must be kept even though the request then
+    fails (a revoked token family) runs in a unit of work of its own, before the error."""
+    async with sessionmaker() as db:
         try:
-            yield session
-        except AppError as error:
-            if error.keeps_changes:
-                await session.commit()
-            else:
-                await session.rollback()
-            raise
+            yield db
         except BaseException:
-            await session.rollback()
+            await db.rollback()
             raise
-        await session.commit()
+        await db.commit()
 
 
-async def get_session(request: Request, sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request, once it is the request's turn for a connection."""
-    queue: ConnectionQueue = request.app.state.connection_queue
-    async with queue.turn(), unit_of_work(sessionmaker) as session:
-        yield session
+class UnitsOfWork:
+    """Opens units of work on one sessionmaker, for code that decides where its transactions
+    begin and end: a refusal that must still record something (a revoked token family) commits
+    that in a unit of work of its own and raises afterwards; commands and jobs open their own.
 
+        async with units() as db:
+            ...
+    """
 
-DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return unit_of_work(self._sessionmaker)
 
 
 def resolve_database_url(settings: Settings) -> str:

@@ -1,110 +1,174 @@
-"""The application's error tree and the one place that renders errors as RFC 9457 problem+json.
+"""The application's error tree: one class per error code, free of any web framework.
 
-Domain code raises an `AppError` subclass; nothing outside this module builds an error response.
+Each concrete error names its `code`, HTTP `status_code` and `title` as class attributes; the
+message given at the raise site is the problem's `detail`. Classes without a `code` of their own
+(`ConflictError`, `AuthenticationError`, ...) are categories: catch them, raise a subclass.
+`web/handlers.py` renders every one of them as RFC 9457 problem+json, and
+`python -m <package> errors` lists them all (docs/errors.md is generated from it).
 """
 
-import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from {{ cookiecutter.package_name }}.core.logging import current_request_id
-
-logger = logging.getLogger(__name__)
-
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class AppError(Exception):
     """Base of every error the service reports on purpose."""
 
-    status_code: ClassVar[int] = HTTPStatus.INTERNAL_SERVER_ERROR
-    code: ClassVar[str] = "internal_error"
-    # Most errors undo the request's writes. An error that must leave a record (a revoked
-    # token family, say) sets this, and the transaction is committed before it is reported.
-    keeps_changes: ClassVar[bool] = False
+    status_code: ClassVar[int]
+    code: ClassVar[str]
+    title: ClassVar[str]
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        status_code: int | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.error_code = code or self.code
-        self.status = status_code or self.status_code
-        self.headers = dict(headers or {})
+    def __init__(self, detail: str) -> None:
+        if "code" not in vars(type(self)):
+            raise TypeError(f"{type(self).__name__} is a category; raise one of its subclasses")
+        super().__init__(detail)
+        self.detail = detail
+
+    def headers(self) -> dict[str, str]:
+        """Response headers that belong to this problem (`Retry-After`, `WWW-Authenticate`)."""
+        return {}
+
+    def extensions(self) -> dict[str, object]:
+        """Members of the problem body beyond the standard ones, as JSON-ready values."""
+        return {}
+
+
+def error_catalogue() -> list[type[AppError]]:
+    """Every concrete error class of this package that has been imported (import the app
+    first), ordered by status, then code."""
+
+    def subclasses(cls: type[AppError]) -> Iterator[type[AppError]]:
+        for subclass in cls.__subclasses__():
+            yield subclass
+            yield from subclasses(subclass)
+
+    package = __name__.partition(".")[0]
+    concrete = {
+        cls
+        for cls in subclasses(AppError)
+        if "code" in vars(cls) and cls.__module__.partition(".")[0] == package
+    }
+    return sorted(concrete, key=lambda cls: (cls.status_code, cls.code))
 
 
 class BadRequestError(AppError):
+    """The request could not be read at all: a body that is not valid UTF-8, or is nested too
+    deeply to parse."""
+
     status_code = HTTPStatus.BAD_REQUEST
     code = "bad_request"
+    title = "Unreadable request"
 
 
 class AuthenticationError(AppError):
-    status_code = HTTPStatus.UNAUTHORIZED
-    code = "not_authenticated"
+    """Category: the caller is not (or no longer) authenticated."""
 
-    def __init__(
-        self, message: str = "Authentication required", *, code: str | None = None
-    ) -> None:
-        super().__init__(message, code=code, headers={"WWW-Authenticate": "Bearer"})
+    status_code = HTTPStatus.UNAUTHORIZED
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class NotAuthenticatedError(AuthenticationError):
+    """The route needs a bearer access token and the request sent none."""
+
+    code = "not_authenticated"
+    title = "Authentication required"
+
+
+class InvalidTokenError(AuthenticationError):
+    """The token is malformed, badly signed, of the wrong type, or names a user who no longer
+    exists or is inactive."""
+
+    code = "invalid_token"
+    title = "Invalid token"
+
+
+class TokenExpiredError(AuthenticationError):
+    """The token was valid but its lifetime is over: refresh it, or log in again."""
+
+    code = "token_expired"
+    title = "Token expired"
 
 
 class PermissionDeniedError(AppError):
+    """The caller is authenticated but their role does not allow this action."""
+
     status_code = HTTPStatus.FORBIDDEN
     code = "permission_denied"
+    title = "Permission denied"
 
 
 class NotFoundError(AppError):
+    """Nothing the caller may see has this ID or path: another user's resource answers exactly
+    like one that does not exist."""
+
     status_code = HTTPStatus.NOT_FOUND
     code = "not_found"
+    title = "Not found"
+
+
+class MethodNotAllowedError(AppError):
+    """The path exists, but not with this HTTP method."""
+
+    status_code = HTTPStatus.METHOD_NOT_ALLOWED
+    code = "method_not_allowed"
+    title = "Method not allowed"
 
 
 class ConflictError(AppError):
+    """Category: the request is valid but clashes with the current state of the data."""
+
     status_code = HTTPStatus.CONFLICT
-    code = "conflict"
+
+
+class ConcurrentUpdateError(ConflictError):
+    """Another request changed the same row at the same moment; read it again and retry."""
+
+    code = "concurrent_update"
+    title = "Concurrent update"
+
+
+class ReferenceDeletedError(ConflictError):
+    """The write names a record that another request deleted meanwhile."""
+
+    code = "reference_deleted"
+    title = "Referenced record deleted"
+
+
+class StillReferencedError(ConflictError):
+    """The record cannot be deleted while other records still refer to it."""
+
+    code = "still_referenced"
+    title = "Record still referenced"
 
 
 class PreconditionFailedError(AppError):
+    """`If-Match` names a version the resource is no longer at: GET it again, then retry."""
+
     status_code = HTTPStatus.PRECONDITION_FAILED
     code = "precondition_failed"
+    title = "Precondition failed"
 
 
-class RateLimitedError(AppError):
-    status_code = HTTPStatus.TOO_MANY_REQUESTS
-    code = "rate_limited"
+class PayloadTooLargeError(AppError):
+    """The request body is larger than MAX_REQUEST_BODY_BYTES."""
 
-    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_seconds))})
-
-
-class ServiceUnavailableError(AppError):
-    status_code = HTTPStatus.SERVICE_UNAVAILABLE
-    code = "service_unavailable"
+    status_code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    code = "payload_too_large"
+    title = "Body too large"
 
 
-class DatabaseUnavailableError(ServiceUnavailableError):
-    code = "database_unavailable"
+class UnsupportedMediaTypeError(AppError):
+    """The body is neither JSON nor (for login) a form."""
 
-
-class DatabaseBusyError(ServiceUnavailableError):
-    """Every database connection stayed in use for as long as a request may wait for one."""
-
-    code = "database_busy"
-
-    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_seconds))})
+    status_code = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
 
 
 class FieldError(BaseModel):
@@ -116,15 +180,100 @@ class FieldError(BaseModel):
 
 
 class ValidationFailedError(AppError):
-    """Well-formed input that is still wrong, such as an ID naming nothing the caller may use:
-    reported exactly like a validation error, with the fields at fault."""
+    """Some inputs are invalid; `errors` names each one. Also used for well-formed input that
+    is still wrong, such as an ID naming nothing the caller may use."""
 
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY
     code = "validation_error"
+    title = "Invalid input"
 
-    def __init__(self, message: str, *, errors: Sequence[FieldError]) -> None:
-        super().__init__(message)
+    def __init__(self, detail: str, *, errors: Sequence[FieldError]) -> None:
+        super().__init__(detail)
         self.errors = list(errors)
+
+    def extensions(self) -> dict[str, object]:
+        return {"errors": [error.model_dump(mode="json") for error in self.errors]}
+
+
+class PreconditionRequiredError(AppError):
+    """REQUIRE_IF_MATCH is on and the write sent no `If-Match`."""
+
+    status_code = HTTPStatus.PRECONDITION_REQUIRED
+    code = "precondition_required"
+    title = "Precondition required"
+
+
+class RateLimitedError(AppError):
+    """Too many attempts from this client or on this account; wait `Retry-After` seconds."""
+
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
+class RequestHeadersTooLargeError(AppError):
+    """The request line and headers are larger than MAX_REQUEST_HEADER_BYTES (sent by the
+    server itself, before the application sees the request)."""
+
+    status_code = HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+    code = "request_header_fields_too_large"
+    title = "Request headers too large"
+
+
+class InternalError(AppError):
+    """An unexpected failure; the body is generic on purpose. Quote the `request_id`."""
+
+    status_code = HTTPStatus.INTERNAL_SERVER_ERROR
+    code = "internal_error"
+    title = "Internal error"
+
+
+class ServiceUnavailableError(AppError):
+    """Category: a dependency of the service cannot serve the request right now."""
+
+    status_code = HTTPStatus.SERVICE_UNAVAILABLE
+
+    retry_after_seconds: ClassVar[int] = 5
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    """PostgreSQL cannot be reached, or the connection died; try again shortly."""
+
+    code = "database_unavailable"
+    title = "Database unavailable"
+
+
+class DatabaseTimeoutError(ServiceUnavailableError):
+    """A statement ran over DB_STATEMENT_TIMEOUT_MS (or an operator cancelled it)."""
+
+    code = "database_timeout"
+    title = "Database timeout"
+    retry_after_seconds = 1
+
+
+class DatabaseBusyError(ServiceUnavailableError):
+    """Every database connection stayed in use for as long as a request may wait for one
+    (DB_POOL_TIMEOUT_SECONDS)."""
+
+    code = "database_busy"
+    title = "Database busy"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.wait_seconds = max(1, retry_after_seconds)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.wait_seconds)}
 
 
 class Problem(BaseModel):
@@ -134,7 +283,7 @@ class Problem(BaseModel):
         json_schema_extra={
             "example": {
                 "type": "urn:problem:not_found",
-                "title": "Not Found",
+                "title": "Not found",
                 "status": 404,
                 "detail": "No route matches /api/v1/nothing",
                 "instance": "/api/v1/nothing",
@@ -145,9 +294,9 @@ class Problem(BaseModel):
     )
 
     type: str = Field(description="A URI naming the kind of problem; derived from `code`.")
-    title: str = Field(description="The HTTP status phrase.")
+    title: str = Field(description="A short summary of the kind of problem; fixed per `code`.")
     status: int
-    detail: str = Field(description="What went wrong, for a human.")
+    detail: str = Field(description="What went wrong this time, for a human.")
     instance: str = Field(description="The path of the request that failed.")
     code: str = Field(description="A stable, machine-readable error code.")
     request_id: str | None = Field(description="Quote it when reporting a problem.")
@@ -156,161 +305,18 @@ class Problem(BaseModel):
     )
 
 
-def problem_response(
-    request: Request,
-    *,
-    status: int,
-    code: str,
-    detail: str,
-    errors: Sequence[FieldError] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> JSONResponse:
+def problem_body(error: AppError, *, instance: str, request_id: str | None) -> dict[str, object]:
+    """The JSON body of `error` as a problem; the one place a problem body is put together."""
     problem = Problem(
-        type=f"urn:problem:{code}",
-        title=HTTPStatus(status).phrase,
-        status=status,
-        detail=detail,
-        instance=request.url.path,
-        code=code,
-        request_id=current_request_id(),
-        errors=list(errors) if errors is not None else None,
+        type=f"urn:problem:{error.code}",
+        title=error.title,
+        status=error.status_code,
+        detail=error.detail,
+        instance=instance,
+        code=error.code,
+        request_id=request_id,
     )
-    return JSONResponse(
-        problem.model_dump(mode="json", exclude_none=True),
-        status_code=status,
-        media_type=PROBLEM_MEDIA_TYPE,
-        headers=dict(headers or {}),
-    )
-
-
-async def handle_app_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AppError)  # noqa: S101 - registered for AppError only
-    if exc.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-        logger.warning("request failed: %s", exc.error_code, extra={"error_code": exc.error_code})
-    return problem_response(
-        request,
-        status=exc.status,
-        code=exc.error_code,
-        detail=exc.message,
-        errors=exc.errors if isinstance(exc, ValidationFailedError) else None,
-        headers=exc.headers,
-    )
-
-
-# Stable codes for the statuses the framework raises itself; HTTP phrases vary across Pythons.
-_FRAMEWORK_CODES = {
-    HTTPStatus.UNAUTHORIZED: AuthenticationError.code,
-    HTTPStatus.FORBIDDEN: PermissionDeniedError.code,
-    HTTPStatus.NOT_FOUND: NotFoundError.code,
-    HTTPStatus.METHOD_NOT_ALLOWED: "method_not_allowed",
-    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "payload_too_large",
-}
-
-
-def _code_for_status(status: int) -> str:
-    if status in _FRAMEWORK_CODES:
-        return _FRAMEWORK_CODES[HTTPStatus(status)]
-    return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
-
-
-async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it only
-    if exc.status_code == HTTPStatus.NOT_FOUND and exc.detail == HTTPStatus.NOT_FOUND.phrase:
-        detail = f"No route matches {request.url.path}"
-    elif exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
-        detail = f"{request.method} is not allowed on {request.url.path}"
-    else:
-        detail = str(exc.detail)
-    return problem_response(
-        request,
-        status=exc.status_code,
-        code=_code_for_status(exc.status_code),
-        detail=detail,
-        headers=exc.headers,
-    )
-
-
-def _field_errors(raw_errors: Sequence[Any]) -> list[FieldError]:
-    # Deliberately drops pydantic's `input`: it may hold a password or a token.
-    return [
-        FieldError(loc=list(error["loc"]), message=error["msg"], type=error["type"])
-        for error in raw_errors
-    ]
-
-
-async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it only
-    errors = _field_errors(exc.errors())
-    summary = "1 input is invalid" if len(errors) == 1 else f"{len(errors)} inputs are invalid"
-    return problem_response(
-        request,
-        status=HTTPStatus.UNPROCESSABLE_ENTITY,
-        code="validation_error",
-        detail=f"{summary}; see `errors`.",
-        errors=errors,
-    )
-
-
-async def handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    # Log the class only: driver messages can include host names and user names.
-    logger.error("database unavailable: %s", type(exc).__name__)
-    return problem_response(
-        request,
-        status=HTTPStatus.SERVICE_UNAVAILABLE,
-        code=DatabaseUnavailableError.code,
-        detail="The database is unavailable; try again shortly.",
-        headers={"Retry-After": "5"},
-    )
-
-
-def unhandled_error_response(request: Request) -> JSONResponse:
-    """The 500 body: generic on purpose, so no stack trace, SQL or secret can leak."""
-    return problem_response(
-        request,
-        status=HTTPStatus.INTERNAL_SERVER_ERROR,
-        code="internal_error",
-        detail="An unexpected error occurred; quote the request ID when reporting it.",
-    )
-
-
-async def handle_database_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, sa_exc.DBAPIError)  # noqa: S101 - registered for it only
-    if exc.connection_invalidated:
-        return await handle_database_unavailable(request, exc)
-    if getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED:
-        return _statement_timeout_response(request)
-    # With hide_parameters (core/db.py) the message holds the SQL but not the values: safe to
-    # log with its traceback, and never sent to the client.
-    logger.error(
-        "database error on %s %s",
-        request.method,
-        request.url.path,
-        exc_info=exc,
-        extra={"sqlstate": getattr(exc.orig, "sqlstate", None)},
-    )
-    return unhandled_error_response(request)
-
-
-# PostgreSQL's SQLSTATE for a statement it cancelled: over `statement_timeout` (set from
-# DB_STATEMENT_TIMEOUT_MS in core/db.py), or cancelled by an operator.
-QUERY_CANCELED = "57014"
-
-
-def _statement_timeout_response(request: Request) -> JSONResponse:
-    # The transaction is rolled back by the unit of work and the connection goes back to the
-    # pool, still usable: a cancelled statement does not end the session.
-    timeout_ms = request.app.state.settings.DB_STATEMENT_TIMEOUT_MS
-    logger.warning("statement cancelled on %s %s", request.method, request.url.path)
-    return problem_response(
-        request,
-        status=HTTPStatus.SERVICE_UNAVAILABLE,
-        code="database_timeout",
-        detail=(
-            f"The database cancelled a statement that ran over {timeout_ms / 1000:g} s "
-            "(or an operator cancelled it); try again shortly."
-        ),
-        headers={"Retry-After": "1"},
-    )
+    return problem.model_dump(mode="json", exclude_none=True) | error.extensions()
 
 
 # Failures to reach or talk to PostgreSQL, as opposed to bugs in a query. asyncpg raises
@@ -323,11 +329,6 @@ DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     TimeoutError,
 )
 
-
-def register_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, handle_app_error)
-    app.add_exception_handler(StarletteHTTPException, handle_http_exception)
-    app.add_exception_handler(RequestValidationError, handle_validation_error)
-    app.add_exception_handler(sa_exc.DBAPIError, handle_database_error)
-    for error_type in DATABASE_UNAVAILABLE_ERRORS:
-        app.add_exception_handler(error_type, handle_database_unavailable)
+# PostgreSQL's SQLSTATE for a statement it cancelled: over `statement_timeout` (set from
+# DB_STATEMENT_TIMEOUT_MS in core/db.py), or cancelled by an operator.
+QUERY_CANCELED = "57014"

@@ -1,15 +1,12 @@
 """List parameters: a capped `limit` (over the cap is a 422, never silently clipped), an
 `offset`, and no parameter the route does not know. The `total` of a page is counted over the
 whole filter by the repository."""
-
-{% if cookiecutter.python_version == "3.11" -%}
-from typing import Annotated, Generic, TypeVar
-{%- else -%}
-from typing import Annotated
-{%- endif %}
-
-from fastapi import Query
+{% if cookiecutter.python_version == "3.11" %}
+from typing import Generic, TypeVar
+{% endif %}
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from {{ cookiecutter.package_name }}.core.schemas import StrictModel
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -21,10 +18,10 @@ ItemT = TypeVar("ItemT")
 {%- endif %}
 
 
-class PageQuery(BaseModel):
+class PageQuery(StrictModel):
     """The query parameters of a list. Routes with filters extend it with their own fields."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
@@ -40,9 +37,6 @@ class PageQuery(BaseModel):
                 allowed = ", ".join(cls.model_fields)
                 raise ValueError(f"unknown parameter {', '.join(unknown)}; allowed: {allowed}")
         return data
-
-
-Pagination = Annotated[PageQuery, Query()]
 
 
 {% if cookiecutter.python_version == "3.11" -%}

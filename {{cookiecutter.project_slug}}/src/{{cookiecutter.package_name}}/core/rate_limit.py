@@ -5,9 +5,7 @@ import hashlib
 import logging
 import math
 import time
-from typing import Annotated
 
-from fastapi import Depends, Request
 from limits import parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -48,17 +46,3 @@ def create_rate_limiter(settings: Settings) -> RateLimiter:
         return RateLimiter(MemoryStorage())
     # `limits` picks its async Redis client from the "async+" scheme prefix.
     return RateLimiter(RedisStorage(f"async+{settings.REDIS_URL}", wrap_exceptions=True))
-
-
-async def get_rate_limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.rate_limiter
-    return limiter
-
-
-Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
-
-
-def client_address(request: Request) -> str:
-    """The caller's address. Behind a reverse proxy, set FORWARDED_ALLOW_IPS to the proxy's
-    address so uvicorn reports the client's (from X-Forwarded-For) instead of the proxy's."""
-    return request.client.host if request.client else "unknown"

@@ -2,25 +2,33 @@
 repository; services call these methods and never build SQL themselves."""
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 {% if cookiecutter.python_version == "3.11" -%}
 from typing import ClassVar, Generic, TypeVar
 {%- else -%}
 from typing import ClassVar
 {%- endif %}
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
-from {{ cookiecutter.package_name }}.core.errors import ConflictError, NotFoundError
+from {{ cookiecutter.package_name }}.core.errors import (
+    ConcurrentUpdateError,
+    ConflictError,
+    NotFoundError,
+    ReferenceDeletedError,
+    StillReferencedError,
+)
 from {{ cookiecutter.package_name }}.core.models import Entity
 
 # Unique constraint name -> the error a duplicate becomes, e.g. {"uq_users_email": EmailTaken}.
 ConflictMap = dict[str, Callable[[], ConflictError]]
+# A change `_write` makes and flushes: add, set attributes, or delete.
+Change = Callable[[], Awaitable[None] | None]
 {%- if cookiecutter.python_version == "3.11" %}
 ModelT = TypeVar("ModelT", bound=Entity)
 {%- endif %}
@@ -37,19 +45,21 @@ class Repository[ModelT: Entity]:
     # Unique constraints a create may hit, each with the error to raise instead.
     unique_conflicts: ClassVar[ConflictMap] = {}
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
 
     def base_statement(self) -> Select[ModelT]:
         """Every read starts here: override it to apply ownership or soft-delete filters."""
         return select(self.model)
 
-    async def get_or_none(self, entity_id: uuid.UUID) -> ModelT | None:
+    async def find(self, entity_id: uuid.UUID) -> ModelT | None:
+        """The row with this ID among those this repository may see, or None."""
         statement = self.base_statement().where(self.model.id == entity_id)
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return (await self.db.execute(statement)).scalar_one_or_none()
 
     async def get(self, entity_id: uuid.UUID) -> ModelT:
-        entity = await self.get_or_none(entity_id)
+        """The row with this ID among those this repository may see; `NotFoundError` if none."""
+        entity = await self.find(entity_id)
         if entity is None:
             raise NotFoundError(f"{self.noun} {entity_id} not found")
         return entity
@@ -59,16 +69,28 @@ class Repository[ModelT: Entity]:
     ) -> tuple[Sequence[ModelT], int]:
         """One page of `statement` and the total over the whole filter (a separate COUNT)."""
         count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-        total = (await self.session.execute(count_statement)).scalar_one()
-        page = await self.session.execute(statement.limit(limit).offset(offset))
+        total = (await self.db.execute(count_statement)).scalar_one()
+        page = await self.db.execute(statement.limit(limit).offset(offset))
         return page.scalars().all(), total
 
     async def create(self, entity: ModelT) -> ModelT:
         """Insert `entity`; a duplicate of a `unique_conflicts` key becomes that ConflictError."""
-        await self._write(lambda: self.session.add(entity))
+
+        def add() -> None:
+            self.db.add(entity)
+
+        await self._write(add)
         return entity
 
     async def update(self, entity: ModelT, values: Mapping[str, object]) -> ModelT:
+        """Set `values` on `entity` and write them now. A key that is not a mapped attribute
+        of the model is a bug in the caller (a misspelt field would otherwise be set on the
+        Python object and never saved), refused before anything changes."""
+        mapped = inspect(self.model).attrs.keys()
+        unknown = sorted(set(values) - set(mapped))
+        if unknown:
+            raise TypeError(f"{self.model.__name__} has no mapped attribute {', '.join(unknown)}")
+
         def apply() -> None:
             for field, value in values.items():
                 setattr(entity, field, value)
@@ -77,43 +99,63 @@ class Repository[ModelT: Entity]:
         return entity
 
     async def delete(self, entity: ModelT) -> None:
-        await self.session.delete(entity)
-        await self._write()
+        """Delete `entity` in a savepoint; rows that still refer to it make it a
+        `StillReferencedError` (unless their foreign key cascades)."""
 
-    async def _write(self, change: Callable[[], None] | None = None) -> None:
+        async def remove() -> None:
+            await self.db.delete(entity)
+
+        await self._write(remove, savepoint=True)
+
+    async def _write(self, change: Change, *, savepoint: bool = False) -> None:
         """Make `change` and flush it, translating the expected failures into domain errors.
 
-        With `unique_conflicts`, the change runs in a savepoint: a duplicate undoes just that
-        change and leaves the transaction usable, and the database decides, so two concurrent
-        requests cannot both pass a check-then-insert. A reference to a row another request
-        deleted meanwhile is a conflict too. With a `version_id_col`, a row changed by another
-        request since it was read matches nothing, and SQLAlchemy raises StaleDataError.
+        With `unique_conflicts` (or `savepoint`), the change runs in a savepoint: a failure
+        undoes just that change and leaves the transaction usable, and the database decides,
+        so two concurrent requests cannot both pass a check-then-insert. A reference to a row
+        another request deleted meanwhile is a conflict too. With a `version_id_col`, a row
+        changed by another request since it was read matches nothing, and SQLAlchemy raises
+        StaleDataError (so does an UPDATE or DELETE of a row that is gone).
         """
         try:
-            if not self.unique_conflicts:
-                if change is not None:
-                    change()
-                await self.session.flush()
-                return
-            async with self.session.begin_nested():
-                if change is not None:
-                    change()
-                await self.session.flush()
+            if self.unique_conflicts or savepoint:
+                async with self.db.begin_nested():
+                    await _apply(change)
+                    await self.db.flush()
+            else:
+                await _apply(change)
+                await self.db.flush()
         except IntegrityError as exc:
-            conflict = self.unique_conflicts.get(_driver_attribute(exc, "constraint_name"))
-            if conflict is not None:
-                raise conflict() from exc
-            if _driver_attribute(exc, "sqlstate") == FOREIGN_KEY_VIOLATION:
-                raise ConflictError(
-                    f"{self.noun} refers to a record another request just deleted",
-                    code="reference_deleted",
-                ) from exc
-            raise
+            conflict = self._conflict(exc)
+            if conflict is None:
+                raise
+            raise conflict from exc
         except StaleDataError as exc:
-            raise ConflictError(
-                f"{self.noun} was changed by another request at the same time; read it again",
-                code="concurrent_update",
+            raise ConcurrentUpdateError(
+                f"{self.noun} was changed by another request at the same time; read it again"
             ) from exc
+
+    def _conflict(self, error: IntegrityError) -> ConflictError | None:
+        conflict = self.unique_conflicts.get(_driver_attribute(error, "constraint_name"))
+        if conflict is not None:
+            return conflict()
+        if _driver_attribute(error, "sqlstate") == FOREIGN_KEY_VIOLATION:
+            # The statement says which side failed: a DELETE still referenced by other rows,
+            # or an INSERT/UPDATE naming a row that is gone.
+            if str(error.statement or "").lstrip().upper().startswith("DELETE"):
+                return StillReferencedError(
+                    f"{self.noun} is still referred to by other records; remove those first"
+                )
+            return ReferenceDeletedError(
+                f"{self.noun} refers to a record another request just deleted"
+            )
+        return None
+
+
+async def _apply(change: Change) -> None:
+    result = change()
+    if result is not None:
+        await result
 
 
 def contains(

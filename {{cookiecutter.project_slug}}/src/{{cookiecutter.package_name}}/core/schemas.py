@@ -2,7 +2,14 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+class StrictModel(BaseModel):
+    """The base of every request schema: a field the schema does not know is an error (422),
+    never silently dropped, so a misspelt field cannot look accepted."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def _without_nul(value: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from jose import ExpiredSignatureError, JWTError, jwt
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.errors import AuthenticationError
+from {{ cookiecutter.package_name }}.core.errors import InvalidTokenError, TokenExpiredError
 
 TokenType = Literal["access", "refresh"]
 _REQUIRED_CLAIMS = ("sub", "exp", "iat", "nbf", "jti", "iss", "aud", "sid", "typ")
@@ -28,6 +28,21 @@ class TokenClaims:
     session_id: uuid.UUID
     token_type: TokenType
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLifetimes:
+    """How long each kind of token stays valid: plain values a service can be given."""
+
+    access: timedelta
+    refresh: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "TokenLifetimes":
+        return cls(
+            access=timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
+            refresh=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +98,7 @@ class TokenCodec:
         return IssuedToken(token=token, claims=claims)
 
     def verify(self, token: str, *, expected_type: TokenType) -> TokenClaims:
-        """The token's claims, or `AuthenticationError` for anything short of a valid token."""
+        """The token's claims, or an `AuthenticationError` for anything short of a valid token."""
         try:
             header = jwt.get_unverified_header(token)
             # Redundant with `algorithms=` below, and kept so the rule is visible here.
@@ -99,7 +114,7 @@ class TokenCodec:
                 | {f"require_{claim}": True for claim in ("exp", "iat", "nbf", "jti", "sub")},
             )
         except ExpiredSignatureError as exc:
-            raise AuthenticationError("The token has expired", code="token_expired") from exc
+            raise TokenExpiredError("The token has expired") from exc
         except JWTError as exc:
             raise _invalid() from exc
         if any(claim not in payload for claim in _REQUIRED_CLAIMS):
@@ -118,9 +133,9 @@ class TokenCodec:
             raise _invalid() from exc
 
 
-def _invalid() -> AuthenticationError:
+def _invalid() -> InvalidTokenError:
     # One message for every failure: a caller learns nothing about which check failed.
-    return AuthenticationError("The token is invalid", code="invalid_token")
+    return InvalidTokenError("The token is invalid")
 
 
 def _read_key(path: str | None) -> str:

@@ -3,8 +3,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class HealthRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
 
     async def ping(self) -> None:
-        await self.session.execute(text("SELECT 1"))
+        await self.db.execute(text("SELECT 1"))

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from {{ cookiecutter.package_name }}.core.config import SettingsDep
-from {{ cookiecutter.package_name }}.core.db import DbSession
-from {{ cookiecutter.package_name }}.core.openapi import problem_responses
+from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
+from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 from {{ cookiecutter.package_name }}.health import service as health_service
+from {{ cookiecutter.package_name }}.health.dependencies import ReadinessDb
 from {{ cookiecutter.package_name }}.health.schemas import HealthRead
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -18,9 +18,7 @@ async def get_liveness() -> HealthRead:
 
 
 @router.get("/ready", responses=problem_responses(503))
-async def get_readiness(session: DbSession, settings: SettingsDep) -> HealthRead:
+async def get_readiness(db: ReadinessDb, settings: SettingsDep) -> HealthRead:
     """Report whether the service can reach its database within the health-check timeout."""
-    await health_service.check_database(
-        session, timeout_seconds=settings.HEALTH_CHECK_TIMEOUT_SECONDS
-    )
+    await health_service.check_database(db, timeout_seconds=settings.HEALTH_CHECK_TIMEOUT_SECONDS)
     return HealthRead()

@@ -9,11 +9,11 @@ from {{ cookiecutter.package_name }}.core.errors import (
 from {{ cookiecutter.package_name }}.health.repository import HealthRepository
 
 
-async def check_database(session: AsyncSession, *, timeout_seconds: float) -> None:
+async def check_database(db: AsyncSession, *, timeout_seconds: float) -> None:
     """Raise `DatabaseUnavailableError` unless the database answers within the timeout."""
     try:
         async with asyncio.timeout(timeout_seconds):
-            await HealthRepository(session).ping()
+            await HealthRepository(db).ping()
     except TimeoutError as exc:
         raise DatabaseUnavailableError(
             f"The database did not answer within {timeout_seconds:g} s."

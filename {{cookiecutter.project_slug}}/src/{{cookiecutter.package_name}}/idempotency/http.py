@@ -1,17 +1,27 @@
-"""The HTTP side of idempotency: the request header, and a creating route's 201 response made
-at most once per key (later retries get it replayed)."""
+"""The HTTP side of idempotency: the `Idempotency-Key` header, and a creating route's 201 made
+at most once per key (a retry gets the first response replayed, with `Idempotent-Replayed`)."""
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
+{%- if cookiecutter.python_version == "3.11" %}
+from typing import Annotated, TypeVar
+{%- else %}
 from typing import Annotated
+{%- endif %}
 
-from fastapi import Header, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Header, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
 from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
+{%- if cookiecutter.python_version == "3.11" %}
+
+ReadT = TypeVar("ReadT", bound=BaseModel)
+{%- endif %}
 
 # Visible ASCII only: the key is compared byte for byte and stored as given.
 IdempotencyKeyHeader = Annotated[
@@ -20,36 +30,82 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-async def create_once(
-    session: AsyncSession,
-    *,
-    request: Request,
-    user_id: uuid.UUID,
-    key: str | None,
-    body: BaseModel,
-    ttl: timedelta,
-    create: Callable[[], Awaitable[tuple[BaseModel, uuid.UUID]]],
-) -> JSONResponse:
-    """Run `create` (which returns the new resource's read model and ID) unless this user
-    already sent `key` for this request; answer 201 with a Location either way."""
+@dataclass(frozen=True, slots=True)
+class IdempotentCreation:
+    """What a creating route needs to create at most once per key: built by the dependency
+    below from the request, the caller and the settings."""
 
-    async def action() -> idempotency_service.StoredResponse:
-        created, created_id = await create()
-        return idempotency_service.StoredResponse(
-            status_code=status.HTTP_201_CREATED,
-            body=created.model_dump(mode="json"),
-            location=f"{request.url.path}/{created_id}",
+    request: Request
+    response: Response
+    user_id: uuid.UUID
+    key: str | None
+    ttl: timedelta
+{% if cookiecutter.python_version == "3.11" %}
+    async def run(
+        self,
+        db: AsyncSession,
+        *,
+        body: BaseModel,
+        read_model: type[ReadT],
+        create: Callable[[], Awaitable[tuple[ReadT, uuid.UUID]]],
+    ) -> ReadT:
+{%- else %}
+    async def run[ReadT: BaseModel](
+        self,
+        db: AsyncSession,
+        *,
+        body: BaseModel,
+        read_model: type[ReadT],
+        create: Callable[[], Awaitable[tuple[ReadT, uuid.UUID]]],
+    ) -> ReadT:
+{%- endif %}
+        """Run `create` (which returns the new resource's read model and ID) unless this user
+        already sent this key for this request; set `Location` (and `Idempotent-Replayed` on a
+        replay) and return the resource either way."""
+        created: list[ReadT] = []
+
+        async def action() -> idempotency_service.StoredResponse:
+            resource, resource_id = await create()
+            created.append(resource)
+            return idempotency_service.StoredResponse(
+                status_code=status.HTTP_201_CREATED,
+                body=resource.model_dump(mode="json"),
+                location=f"{self.request.url.path}/{resource_id}",
+            )
+
+        stored = await idempotency_service.run_once(
+            db,
+            user_id=self.user_id,
+            key=self.key,
+            request_fingerprint=idempotency_service.fingerprint(
+                self.request.method, self.request.url.path, body
+            ),
+            ttl=self.ttl,
+            action=action,
         )
+        if stored.location:
+            self.response.headers["Location"] = stored.location
+        if stored.replayed:
+            self.response.headers["Idempotent-Replayed"] = "true"
+            return read_model.model_validate(stored.body)
+        return created[0]
 
-    stored = await idempotency_service.run_once(
-        session,
-        user_id=user_id,
+
+async def get_idempotent_creation(
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    settings: SettingsDep,
+    key: IdempotencyKeyHeader = None,
+) -> IdempotentCreation:
+    return IdempotentCreation(
+        request=request,
+        response=response,
+        user_id=user.id,
         key=key,
-        request_fingerprint=idempotency_service.fingerprint(request.method, request.url.path, body),
-        ttl=ttl,
-        action=action,
+        ttl=settings.idempotency_key_ttl,
     )
-    headers = {"Location": stored.location} if stored.location else {}
-    if stored.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
+
+
+# For a creating POST: send `Idempotency-Key` to make retries safe.
+Idempotent = Annotated[IdempotentCreation, Depends(get_idempotent_creation)]

@@ -33,13 +33,13 @@ class IdempotencyKeyRepository(Repository[IdempotencyKey]):
             .on_conflict_do_nothing(index_elements=[IdempotencyKey.user_id, IdempotencyKey.key])
             .returning(IdempotencyKey.id)
         )
-        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+        return (await self.db.execute(statement)).scalar_one_or_none() is not None
 
-    async def get_by_key(self, *, user_id: uuid.UUID, key: str) -> IdempotencyKey | None:
+    async def find_by_key(self, *, user_id: uuid.UUID, key: str) -> IdempotencyKey | None:
         statement = select(IdempotencyKey).where(
             IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
         )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return (await self.db.execute(statement)).scalar_one_or_none()
 
     async def delete_if_expired(self, *, user_id: uuid.UUID, key: str, now: datetime) -> bool:
         """Delete the key if it is past its lifetime. One statement, so when several requests
@@ -53,7 +53,7 @@ class IdempotencyKeyRepository(Repository[IdempotencyKey]):
             )
             .returning(IdempotencyKey.id)
         )
-        return (await self.session.execute(statement)).first() is not None
+        return (await self.db.execute(statement)).first() is not None
 
     async def record_response(
         self,
@@ -69,7 +69,7 @@ class IdempotencyKeyRepository(Repository[IdempotencyKey]):
             .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
             .values(status_code=status_code, response_body=body, location=location)
         )
-        await self.session.execute(statement)
+        await self.db.execute(statement)
 
     async def delete_expired(self, *, now: datetime) -> int:
         statement = (
@@ -77,4 +77,4 @@ class IdempotencyKeyRepository(Repository[IdempotencyKey]):
             .where(IdempotencyKey.expires_at <= now)
             .returning(IdempotencyKey.id)
         )
-        return len((await self.session.execute(statement)).all())
+        return len((await self.db.execute(statement)).all())

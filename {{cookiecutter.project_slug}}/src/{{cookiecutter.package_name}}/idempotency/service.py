@@ -15,8 +15,10 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.errors import ConflictError
-from {{ cookiecutter.package_name }}.idempotency.errors import IdempotencyKeyReusedError
+from {{ cookiecutter.package_name }}.idempotency.errors import (
+    IdempotencyKeyReleasedError,
+    IdempotencyKeyReusedError,
+)
 from {{ cookiecutter.package_name }}.idempotency.repository import IdempotencyKeyRepository
 
 
@@ -36,7 +38,7 @@ def fingerprint(method: str, path: str, body: BaseModel) -> str:
 
 
 async def run_once(
-    session: AsyncSession,
+    db: AsyncSession,
     *,
     user_id: uuid.UUID,
     key: str | None,
@@ -47,7 +49,7 @@ async def run_once(
     """Run `action` unless this user already ran it with `key`; then return its response."""
     if key is None:
         return await action()
-    repository = IdempotencyKeyRepository(session)
+    repository = IdempotencyKeyRepository(db)
     now = datetime.now(UTC)
 
     async def claim() -> bool:
@@ -62,9 +64,9 @@ async def run_once(
     if not claimed:
         # Another request holds the key. Its claim and its response were committed together,
         # so the row, if still there, carries the response to replay.
-        existing = await repository.get_by_key(user_id=user_id, key=key)
+        existing = await repository.find_by_key(user_id=user_id, key=key)
         if existing is None or existing.status_code is None or existing.response_body is None:
-            raise ConflictError("The Idempotency-Key was released meanwhile; send it again")
+            raise IdempotencyKeyReleasedError
         if existing.fingerprint != request_fingerprint:
             raise IdempotencyKeyReusedError
         return StoredResponse(
@@ -84,6 +86,6 @@ async def run_once(
     return response
 
 
-async def purge_expired(session: AsyncSession) -> int:
+async def purge_expired(db: AsyncSession) -> int:
     """Delete the keys past their lifetime; returns how many."""
-    return await IdempotencyKeyRepository(session).delete_expired(now=datetime.now(UTC))
+    return await IdempotencyKeyRepository(db).delete_expired(now=datetime.now(UTC))

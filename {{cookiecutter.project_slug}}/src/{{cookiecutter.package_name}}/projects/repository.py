@@ -1,26 +1,21 @@
 import uuid
-from typing import ClassVar, assert_never
+from collections.abc import Sequence
+from typing import ClassVar, Self, assert_never
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import JSON, ScalarSelect, Select, func, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import with_expression
 from sqlalchemy.sql.elements import ColumnElement
 
 from {{ cookiecutter.package_name }}.core.errors import NotFoundError
 from {{ cookiecutter.package_name }}.core.repository import ConflictMap, Repository, contains
 from {{ cookiecutter.package_name }}.projects.errors import ProjectNameTakenError
 from {{ cookiecutter.package_name }}.projects.models import Project
-from {{ cookiecutter.package_name }}.projects.schemas import (
-    ProjectQuery,
-    ProjectSort,
-    ProjectWithCounts,
-    TaskCounts,
-)
+from {{ cookiecutter.package_name }}.projects.schemas import ProjectQuery, ProjectSort
 from {{ cookiecutter.package_name }}.tasks.models import Task, TaskStatus
 
 
-def _sorted(
-    statement: Select[Project, int, int, int], sort: ProjectSort
-) -> Select[Project, int, int, int]:
+def _sorted(statement: Select[Project], sort: ProjectSort) -> Select[Project]:
     # The ID breaks ties, so rows never move between pages.
     match sort:
         case "created_at":
@@ -33,63 +28,65 @@ def _sorted(
             assert_never(sort)
 
 
+def _task_counts() -> ScalarSelect[dict[str, int]]:
+    """The project's tasks counted per status, as one JSON object: a subquery per project row
+    of the same statement (it uses the index on tasks.project_id), never a query per project."""
+
+    def count(status: TaskStatus) -> ColumnElement[int]:
+        return func.count().filter(Task.status == status)
+
+    counts = func.json_build_object(
+        *(part for status in TaskStatus for part in (status.value, count(status)))
+    )
+    return (
+        select(type_coerce(counts, JSON())).where(Task.project_id == Project.id).scalar_subquery()
+    )
+
+
 class ProjectRepository(Repository[Project]):
-    """Projects, seen through their owner's eyes (or everyone's, for an admin)."""
+    """Projects, seen through one owner's eyes (`for_owner`) or every owner's (`unscoped`)."""
 
     model = Project
     noun = "Project"
     unique_conflicts: ClassVar[ConflictMap] = {"uq_projects_owner_id_name": ProjectNameTakenError}
 
-    def __init__(self, session: AsyncSession, *, owner_id: uuid.UUID | None) -> None:
-        super().__init__(session)
-        # None: no owner filter (admins). Every read below goes through base_statement.
-        self.owner_id = owner_id
+    def __init__(self, db: AsyncSession, *, visible: ColumnElement[bool]) -> None:
+        """Build it with `for_owner` or `unscoped`, which say whose projects it reads."""
+        super().__init__(db)
+        self._visible = visible
+
+    @classmethod
+    def for_owner(cls, db: AsyncSession, owner_id: uuid.UUID) -> Self:
+        return cls(db, visible=Project.owner_id == owner_id)
+
+    @classmethod
+    def unscoped(cls, db: AsyncSession) -> Self:
+        """Every user's projects: for admin paths only."""
+        return cls(db, visible=true())
 
     def base_statement(self) -> Select[Project]:
-        statement = select(Project)
-        if self.owner_id is not None:
-            statement = statement.where(Project.owner_id == self.owner_id)
-        return statement
+        return select(Project).where(self._visible)
 
-    async def list_with_counts(self, query: ProjectQuery) -> tuple[list[ProjectWithCounts], int]:
-        """A page of projects, each with its tasks counted per status: two statements in all
-        (the page with its counts from one aggregate query, and the total)."""
-        filtered = self.base_statement()
+    async def list_counted(self, query: ProjectQuery) -> tuple[Sequence[Project], int]:
+        """A page of projects with their `task_counts`, and the total over the filter."""
+        statement = self.base_statement()
         if query.q is not None:
-            filtered = filtered.where(contains(Project.name, query.q))
-        total = (
-            await self.session.execute(select(func.count()).select_from(filtered.subquery()))
-        ).scalar_one()
-        page = (
-            _sorted(self._with_counts(filtered), query.sort).limit(query.limit).offset(query.offset)
+            statement = statement.where(contains(Project.name, query.q))
+        return await self.paginate(
+            _counted(_sorted(statement, query.sort)), limit=query.limit, offset=query.offset
         )
-        rows = await self.session.execute(page)
-        return [_row_to_view(row) for row in rows], total
 
-    async def get_with_counts(self, project_id: uuid.UUID) -> ProjectWithCounts:
-        statement = self._with_counts(self.base_statement().where(Project.id == project_id))
-        row = (await self.session.execute(statement)).one_or_none()
-        if row is None:
+    async def get_counted(self, project_id: uuid.UUID) -> Project:
+        """The project with its `task_counts` (re-read if it is already loaded)."""
+        statement = _counted(self.base_statement().where(Project.id == project_id))
+        project = (await self.db.execute(statement)).scalar_one_or_none()
+        if project is None:
             raise NotFoundError(f"Project {project_id} not found")
-        return _row_to_view(row)
-
-    @staticmethod
-    def _with_counts(statement: Select[Project]) -> Select[Project, int, int, int]:
-        """`statement` with three more columns: the project's task count for each status."""
-
-        def count(status: TaskStatus) -> ColumnElement[int]:
-            return func.count(Task.id).filter(Task.status == status)
-
-        return (
-            statement.add_columns(count(TaskStatus.TODO), count(TaskStatus.DOING))
-            .add_columns(count(TaskStatus.DONE))
-            .outerjoin(Task, Task.project_id == Project.id)
-            .group_by(Project.id)
-        )
+        return project
 
 
-def _row_to_view(row: Row[Project, int, int, int]) -> ProjectWithCounts:
-    project, todo, doing, done = row
-    return ProjectWithCounts(
-        project=project, task_counts=TaskCounts(todo=todo, doing=doing, done=done)
-    )
+def _counted(statement: Select[Project]) -> Select[Project]:
+    # populate_existing: a project already in the session (just updated, say) gets its counts.
+    return statement.options(
+        with_expression(Project.task_counts, _task_counts())
+    ).execution_options(populate_existing=True)

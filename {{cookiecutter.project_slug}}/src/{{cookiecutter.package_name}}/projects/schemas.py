@@ -1,34 +1,29 @@
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
-from {{ cookiecutter.package_name }}.core.schemas import NoNul, Text, refuse_nulls
-from {{ cookiecutter.package_name }}.projects.models import Project
+from {{ cookiecutter.package_name }}.core.schemas import NoNul, StrictModel, Text, refuse_nulls
+from {{ cookiecutter.package_name }}.projects.models import DESCRIPTION_LENGTH, NAME_LENGTH
 
 ProjectName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH), NoNul
 ]
-Description = Annotated[str, Field(max_length=2000), NoNul]
+Description = Annotated[str, Field(max_length=DESCRIPTION_LENGTH), NoNul]
 
 
 ProjectSort = Literal["created_at", "-created_at", "name"]
 
 
-class ProjectCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProjectCreate(StrictModel):
     name: ProjectName
     description: Description | None = None
 
 
-class ProjectUpdate(BaseModel):
+class ProjectUpdate(StrictModel):
     """Every field optional; only the fields sent are changed (`null` clears the description)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: ProjectName | None = None
     description: Description | None = None
@@ -40,17 +35,9 @@ class ProjectUpdate(BaseModel):
 
 
 class TaskCounts(BaseModel):
-    todo: int = 0
-    doing: int = 0
-    done: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectWithCounts:
-    """A project with its tasks counted per status, as the repository reads them together."""
-
-    project: Project
-    task_counts: TaskCounts
+    todo: int
+    doing: int
+    done: int
 
 
 class ProjectRead(BaseModel):
@@ -67,5 +54,7 @@ class ProjectRead(BaseModel):
 
 
 class ProjectQuery(PageQuery):
-    q: Text | None = Field(default=None, min_length=1, max_length=200, description="In the name.")
+    q: Text | None = Field(
+        default=None, min_length=1, max_length=NAME_LENGTH, description="In the name."
+    )
     sort: ProjectSort = "created_at"

@@ -9,6 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from {{ cookiecutter.package_name }}.core.models import Entity, Timestamps
 from {{ cookiecutter.package_name }}.users.models import User
 
+# Shared with the schemas, so the API refuses exactly what the columns cannot hold.
+TITLE_LENGTH = 200
+DESCRIPTION_LENGTH = 5000
+# NUMERIC(12, 2): at most 10 digits before the point and 2 after, stored exactly.
+ESTIMATE_DIGITS = 12
+ESTIMATE_DECIMALS = 2
+
 
 class TaskStatus(enum.StrEnum):
     TODO = "todo"
@@ -27,8 +34,8 @@ class Task(Timestamps, Entity):
     project_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(String(5000))
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
+    description: Mapped[str | None] = mapped_column(String(DESCRIPTION_LENGTH))
     status: Mapped[TaskStatus] = mapped_column(
         Enum(
             TaskStatus,
@@ -44,7 +51,7 @@ class Task(Timestamps, Entity):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     # Exact decimal arithmetic: 0.1 + 0.2 is 0.3 here, and it is sent to clients as a string.
-    estimate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    estimate: Mapped[Decimal | None] = mapped_column(Numeric(ESTIMATE_DIGITS, ESTIMATE_DECIMALS))
     version: Mapped[int] = mapped_column(default=1)
 
     # lazy="raise": reading it without an eager load fails loudly instead of querying per row.

@@ -1,6 +1,6 @@
 import uuid
 from collections.abc import Sequence
-from typing import assert_never
+from typing import Self, assert_never
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,9 +32,14 @@ class TaskRepository(Repository[Task]):
     model = Task
     noun = "Task"
 
-    def __init__(self, session: AsyncSession, *, project_id: uuid.UUID) -> None:
-        super().__init__(session)
+    def __init__(self, db: AsyncSession, *, project_id: uuid.UUID) -> None:
+        """Build it with `in_project`, which says whose tasks it reads."""
+        super().__init__(db)
         self.project_id = project_id
+
+    @classmethod
+    def in_project(cls, db: AsyncSession, project_id: uuid.UUID) -> Self:
+        return cls(db, project_id=project_id)
 
     def base_statement(self) -> Select[Task]:
         # The assignee comes in the same query (a LEFT JOIN): no query per task.

@@ -1,18 +1,15 @@
 import uuid
 
-from fastapi import APIRouter, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Response, status
 
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
-from {{ cookiecutter.package_name }}.core.config import SettingsDep
-from {{ cookiecutter.package_name }}.core.db import DbSession
-from {{ cookiecutter.package_name }}.core.openapi import created_links, problem_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page
-from {{ cookiecutter.package_name }}.core.versioning import IfMatchDep, etag
-from {{ cookiecutter.package_name }}.idempotency.http import IdempotencyKeyHeader, create_once
-from {{ cookiecutter.package_name }}.projects.dependencies import OwnedProject
+from {{ cookiecutter.package_name }}.web.conditional import IfMatch, etag
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
+from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
+from {{ cookiecutter.package_name }}.idempotency.http import Idempotent
+from {{ cookiecutter.package_name }}.projects.dependencies import VisibleProject
 from {{ cookiecutter.package_name }}.tasks import service as task_service
-from {{ cookiecutter.package_name }}.tasks.dependencies import OwnedTask, TaskQueryDep
+from {{ cookiecutter.package_name }}.tasks.dependencies import TaskQueryDep, VisibleTask
 from {{ cookiecutter.package_name }}.tasks.models import Task
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
 
@@ -20,11 +17,9 @@ router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"])
 
 
 @router.get("", responses=problem_responses(401, 404, 422))
-async def list_tasks(
-    project: OwnedProject, query: TaskQueryDep, session: DbSession
-) -> Page[TaskRead]:
+async def list_tasks(project: VisibleProject, query: TaskQueryDep, db: DbSession) -> Page[TaskRead]:
     """A project's tasks with their assignees, filtered and sorted."""
-    tasks, total = await task_service.list_tasks(session, project=project, query=query)
+    tasks, total = await task_service.list_tasks(db, project=project, query=query)
     return Page(
         items=[TaskRead.model_validate(task) for task in tasks],
         total=total,
@@ -36,7 +31,6 @@ async def list_tasks(
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=TaskRead,
     responses={
         **problem_responses(401, 404, 409, 422),
         **created_links(
@@ -48,33 +42,19 @@ async def list_tasks(
     },
 )
 async def create_task(
-    data: TaskCreate,
-    project: OwnedProject,
-    user: CurrentUser,
-    session: DbSession,
-    settings: SettingsDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+    data: TaskCreate, project: VisibleProject, db: DbSession, idempotent: Idempotent
+) -> TaskRead:
     """Add a task to a project; send an `Idempotency-Key` header to make retries safe."""
 
     async def create() -> tuple[TaskRead, uuid.UUID]:
-        task = await task_service.create_task(session, project=project, data=data)
+        task = await task_service.create_task(db, project=project, data=data)
         return TaskRead.model_validate(task), task.id
 
-    return await create_once(
-        session,
-        request=request,
-        user_id=user.id,
-        key=idempotency_key,
-        body=data,
-        ttl=settings.idempotency_key_ttl,
-        create=create,
-    )
+    return await idempotent.run(db, body=data, read_model=TaskRead, create=create)
 
 
 @router.get("/{task_id}", response_model=TaskRead, responses=problem_responses(401, 404, 422))
-async def get_task(task: OwnedTask, response: Response) -> Task:
+async def get_task(task: VisibleTask, response: Response) -> Task:
     """One task, with its `ETag` for conditional updates."""
     response.headers["ETag"] = etag(task.version)
     return task
@@ -87,15 +67,15 @@ async def get_task(task: OwnedTask, response: Response) -> Task:
 )
 async def update_task(
     data: TaskUpdate,
-    project: OwnedProject,
-    task: OwnedTask,
-    if_match: IfMatchDep,
-    session: DbSession,
+    project: VisibleProject,
+    task: VisibleTask,
+    if_match: IfMatch,
+    db: DbSession,
     response: Response,
 ) -> Task:
     """Change a task (send `If-Match` to avoid lost updates)."""
     task = await task_service.update_task(
-        session, project=project, task=task, data=data, if_match=if_match
+        db, project=project, task=task, data=data, expected_versions=if_match
     )
     response.headers["ETag"] = etag(task.version)
     return task
@@ -106,6 +86,8 @@ async def update_task(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 404, 409, 412, 422, 428),
 )
-async def delete_task(task: OwnedTask, if_match: IfMatchDep, session: DbSession) -> None:
+async def delete_task(
+    project: VisibleProject, task: VisibleTask, if_match: IfMatch, db: DbSession
+) -> None:
     """Delete a task."""
-    await task_service.delete_task(session, task=task, if_match=if_match)
+    await task_service.delete_task(db, project=project, task=task, expected_versions=if_match)

@@ -13,19 +13,26 @@ from pydantic import (
 )
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
-from {{ cookiecutter.package_name }}.core.schemas import NoNul, Text, refuse_nulls
-from {{ cookiecutter.package_name }}.tasks.models import TaskStatus
+from {{ cookiecutter.package_name }}.core.schemas import NoNul, StrictModel, Text, refuse_nulls
+from {{ cookiecutter.package_name }}.tasks.models import (
+    DESCRIPTION_LENGTH,
+    ESTIMATE_DECIMALS,
+    ESTIMATE_DIGITS,
+    TITLE_LENGTH,
+    TaskStatus,
+)
 
 Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_LENGTH), NoNul
 ]
-Description = Annotated[str, Field(max_length=5000), NoNul]
-CENT = Decimal("0.01")
-# At most 10 digits before the point and 2 after: what NUMERIC(12, 2) stores exactly. Always
-# two decimals, so "12" is "12.00" in the response to the create and in every read after it.
+Description = Annotated[str, Field(max_length=DESCRIPTION_LENGTH), NoNul]
+# One cent: the smallest step the column stores.
+CENT = Decimal(1).scaleb(-ESTIMATE_DECIMALS)
+# What the column stores exactly. Always two decimals, so "12" is "12.00" in the response to the
+# create and in every read after it.
 Estimate = Annotated[
     Decimal,
-    Field(ge=0, max_digits=12, decimal_places=2),
+    Field(ge=0, max_digits=ESTIMATE_DIGITS, decimal_places=ESTIMATE_DECIMALS),
     # "+ 0" turns a "-0" into 0, so no estimate reads "-0.00".
     AfterValidator(lambda amount: (amount + 0).quantize(CENT)),
 ]
@@ -34,9 +41,7 @@ Estimate = Annotated[
 TaskSort = Literal["created_at", "-created_at", "due_date", "title"]
 
 
-class TaskCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TaskCreate(StrictModel):
     title: Title
     description: Description | None = None
     status: TaskStatus = TaskStatus.TODO
@@ -45,10 +50,8 @@ class TaskCreate(BaseModel):
     estimate: Estimate | None = None
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(StrictModel):
     """Every field optional; only the fields sent are changed (`null` clears an optional one)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     description: Description | None = None
@@ -90,6 +93,9 @@ class TaskQuery(PageQuery):
     status: TaskStatus | None = None
     due_before: date | None = Field(default=None, description="Tasks due before this day.")
     q: Text | None = Field(
-        default=None, min_length=1, max_length=200, description="In the title or description."
+        default=None,
+        min_length=1,
+        max_length=TITLE_LENGTH,
+        description="In the title or description.",
     )
     sort: TaskSort = "created_at"

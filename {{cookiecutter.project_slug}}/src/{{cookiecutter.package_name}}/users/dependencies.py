@@ -3,19 +3,18 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from {{ cookiecutter.package_name }}.auth.dependencies import AdminUser, CurrentUser
-from {{ cookiecutter.package_name }}.core.config import SettingsDep
-from {{ cookiecutter.package_name }}.core.db import DbSession
-from {{ cookiecutter.package_name }}.core.rate_limit import Limiter
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Limiter, SettingsDep
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserUpdateMe
 
 
-async def get_user_by_id(user_id: uuid.UUID, admin: AdminUser, session: DbSession) -> User:
-    """The user named in the path, for admins only. The role is checked first (it is a
-    sub-dependency), so a non-admin gets 403 without learning whether the ID exists."""
-    return await user_service.get_user(session, user_id=user_id)
+async def get_user_by_id(user_id: uuid.UUID, db: DbSession) -> User:
+    """The user named in the path. For admin routes only: they declare
+    `dependencies=[Depends(require_admin)]`, which FastAPI resolves before this, so a
+    non-admin gets 403 without learning whether the ID exists."""
+    return await user_service.get_user(db, user_id=user_id)
 
 
 UserById = Annotated[User, Depends(get_user_by_id)]

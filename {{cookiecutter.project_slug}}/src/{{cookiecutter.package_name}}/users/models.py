@@ -5,6 +5,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from {{ cookiecutter.package_name }}.core.models import Entity, Timestamps
 
+# Shared with the schemas, so the API refuses exactly what the columns cannot hold.
+EMAIL_LENGTH = 320
+FULL_NAME_LENGTH = 200
+
 
 class UserRole(enum.StrEnum):
     USER = "user"
@@ -15,9 +19,9 @@ class User(Timestamps, Entity):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('user', 'admin')", name="role"),)
 
-    email: Mapped[str] = mapped_column(String(320))
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH))
     hashed_password: Mapped[str] = mapped_column(String(255))
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(String(FULL_NAME_LENGTH))
     role: Mapped[UserRole] = mapped_column(
         Enum(
             UserRole,

@@ -13,9 +13,9 @@ class UserRepository(Repository[User]):
     noun = "User"
     unique_conflicts: ClassVar[ConflictMap] = {"uq_users_email_lower": EmailTakenError}
 
-    async def get_by_email(self, email: str) -> User | None:
+    async def find_by_email(self, email: str) -> User | None:
         statement = select(User).where(func.lower(User.email) == email.lower())
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return (await self.db.execute(statement)).scalar_one_or_none()
 
     async def list_page(self, *, limit: int, offset: int) -> tuple[Sequence[User], int]:
         """Oldest first; the ID breaks ties so pages never overlap."""

@@ -1,15 +1,22 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
-from {{ cookiecutter.package_name }}.auth.dependencies import AccessClaims, AdminUser, CurrentUser
-from {{ cookiecutter.package_name }}.core.db import DbSession
-from {{ cookiecutter.package_name }}.core.openapi import problem_responses
-from {{ cookiecutter.package_name }}.core.pagination import Page, Pagination
+from {{ cookiecutter.package_name }}.auth.dependencies import (
+    AccessClaims,
+    AdminUser,
+    CurrentUser,
+    require_admin,
+)
+from {{ cookiecutter.package_name }}.core.pagination import Page
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Pagination, Passwords
+from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.dependencies import ThrottledUpdateMe, UserById
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserRead, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
+# Routes only admins may call; the check runs before any other dependency of the route.
+ADMIN_ONLY = [Depends(require_admin)]
 
 
 @router.get("/me", response_model=UserRead, responses=problem_responses(401))
@@ -20,18 +27,22 @@ async def get_me(user: CurrentUser) -> User:
 
 @router.patch("/me", response_model=UserRead, responses=problem_responses(401, 422, 429))
 async def update_me(
-    data: ThrottledUpdateMe, user: CurrentUser, claims: AccessClaims, session: DbSession
+    data: ThrottledUpdateMe,
+    user: CurrentUser,
+    claims: AccessClaims,
+    db: DbSession,
+    passwords: Passwords,
 ) -> User:
     """Change one's name or password (a new password ends every other session)."""
     return await user_service.update_me(
-        session, user=user, data=data, current_session_id=claims.session_id
+        db, user=user, data=data, current_session_id=claims.session_id, passwords=passwords
     )
 
 
-@router.get("", responses=problem_responses(401, 403, 422))
-async def list_users(admin: AdminUser, page: Pagination, session: DbSession) -> Page[UserRead]:
+@router.get("", dependencies=ADMIN_ONLY, responses=problem_responses(401, 403, 422))
+async def list_users(page: Pagination, db: DbSession) -> Page[UserRead]:
     """Every account, oldest first (admins only)."""
-    users, total = await user_service.list_users(session, page=page)
+    users, total = await user_service.list_users(db, page=page)
     return Page(
         items=[UserRead.model_validate(user) for user in users],
         total=total,
@@ -40,8 +51,13 @@ async def list_users(admin: AdminUser, page: Pagination, session: DbSession) -> 
     )
 
 
-@router.get("/{user_id}", response_model=UserRead, responses=problem_responses(401, 403, 404, 422))
-async def get_user(admin: AdminUser, user: UserById) -> User:
+@router.get(
+    "/{user_id}",
+    dependencies=ADMIN_ONLY,
+    response_model=UserRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_user(user: UserById) -> User:
     """One account (admins only)."""
     return user
 
@@ -49,11 +65,9 @@ async def get_user(admin: AdminUser, user: UserById) -> User:
 @router.patch(
     "/{user_id}", response_model=UserRead, responses=problem_responses(401, 403, 404, 409, 422)
 )
-async def update_user(
-    data: UserUpdate, admin: AdminUser, user: UserById, session: DbSession
-) -> User:
+async def update_user(data: UserUpdate, admin: AdminUser, user: UserById, db: DbSession) -> User:
     """Change an account's name, role or active flag (admins only)."""
-    return await user_service.update_user(session, actor=admin, user=user, data=data)
+    return await user_service.update_user(db, actor=admin, user=user, data=data)
 
 
 @router.delete(
@@ -61,6 +75,6 @@ async def update_user(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def delete_user(admin: AdminUser, user: UserById, session: DbSession) -> None:
+async def delete_user(admin: AdminUser, user: UserById, db: DbSession) -> None:
     """Delete an account and end its sessions (admins only)."""
-    await user_service.delete_user(session, actor=admin, user=user)
+    await user_service.delete_user(db, actor=admin, user=user)

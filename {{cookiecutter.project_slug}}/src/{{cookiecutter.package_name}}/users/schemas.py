@@ -5,19 +5,17 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from {{ cookiecutter.package_name }}.core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from {{ cookiecutter.package_name }}.core.schemas import NoNul, refuse_nulls
-from {{ cookiecutter.package_name }}.users.models import UserRole
+from {{ cookiecutter.package_name }}.core.schemas import NoNul, StrictModel, refuse_nulls
+from {{ cookiecutter.package_name }}.users.models import EMAIL_LENGTH, FULL_NAME_LENGTH, UserRole
 
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 FullName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=FULL_NAME_LENGTH), NoNul
 ]
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: EmailStr = Field(max_length=320)
+class UserCreate(StrictModel):
+    email: EmailStr = Field(max_length=EMAIL_LENGTH)
     password: Password
     full_name: FullName
 
@@ -33,10 +31,8 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
-class UserUpdateMe(BaseModel):
+class UserUpdateMe(StrictModel):
     """What a user may change about themselves; a new password needs the current one."""
-
-    model_config = ConfigDict(extra="forbid")
 
     full_name: FullName | None = None
     password: Password | None = None
@@ -50,10 +46,8 @@ class UserUpdateMe(BaseModel):
         return self
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(StrictModel):
     """What an admin may change about any user."""
-
-    model_config = ConfigDict(extra="forbid")
 
     full_name: FullName | None = None
     role: UserRole | None = None

@@ -27,8 +27,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import NotFoundError
+from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
 
 # prometheus_client leaves these two untyped.
 _mark_process_dead = cast("Callable[[int], None]", multiprocess.mark_process_dead)
@@ -101,12 +101,11 @@ def forget_this_process() -> None:
 
 
 async def require_metrics_access(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request, settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:
     """Outside production `/metrics` is open. In production it needs `METRICS_TOKEN` as a bearer
     token, and without the setting it does not exist (404): metrics name every route and show
     the traffic, which is not for the public internet."""
-    settings: Settings = request.app.state.settings
     if not settings.is_production:
         return
     token = settings.METRICS_TOKEN

@@ -18,9 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.core.errors import problem_response, unhandled_error_response
+from {{ cookiecutter.package_name }}.core.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from {{ cookiecutter.package_name }}.core.logging import bind_request_id, reset_request_id
-from {{ cookiecutter.package_name }}.core.metrics import observe_request
+from {{ cookiecutter.package_name }}.web.handlers import problem_response, unhandled_error_response
+from {{ cookiecutter.package_name }}.web.metrics import observe_request
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("{{ cookiecutter.package_name }}.access")
@@ -136,12 +137,7 @@ class BodySizeLimitMiddleware:
 
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            response = problem_response(
-                Request(scope),
-                status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                code="payload_too_large",
-                detail=self._detail(),
-            )
+            response = problem_response(Request(scope), PayloadTooLargeError(self._detail()))
             await response(scope, receive, send)
             return
 
@@ -186,10 +182,10 @@ class BodyFormatMiddleware:
             described = f"`{media_type}`" if media_type else "no Content-Type"
             response = problem_response(
                 Request(scope),
-                status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                code="unsupported_media_type",
-                detail=f"The body has {described}; send it as {JSON_MEDIA_TYPE}"
-                f" (the login form as {FORM_MEDIA_TYPE}).",
+                UnsupportedMediaTypeError(
+                    f"The body has {described}; send it as {JSON_MEDIA_TYPE}"
+                    f" (the login form as {FORM_MEDIA_TYPE})."
+                ),
             )
             await response(scope, receive, send)
             return

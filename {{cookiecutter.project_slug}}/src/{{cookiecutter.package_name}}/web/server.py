@@ -6,6 +6,10 @@ before any middleware runs. This protocol counts the bytes as the parser hands t
 answers `431` (in the problem+json envelope) as soon as the total passes
 `MAX_REQUEST_HEADER_BYTES`, then closes the connection. `serve` and `dev` pass it to uvicorn
 (`http=`); it subclasses a uvicorn class, so a uvicorn upgrade is checked by tests/test_serve.py.
+
+The limit comes from the application itself: its lifespan yields it as ASGI lifespan state,
+which uvicorn hands to every connection's protocol (`app_state`), so nothing here reads the
+environment or a cached global.
 """
 
 import json
@@ -15,8 +19,12 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.core.errors import PROBLEM_MEDIA_TYPE, Problem
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.errors import RequestHeadersTooLargeError, problem_body
+from {{ cookiecutter.package_name }}.web.handlers import PROBLEM_MEDIA_TYPE
+
+# The key under which the application's lifespan state carries the limit (see main.py).
+HEADER_LIMIT_STATE_KEY = "max_request_header_bytes"
 
 
 class HeaderLimitExceededError(Exception):
@@ -26,9 +34,10 @@ class HeaderLimitExceededError(Exception):
 class BoundedHeadersProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Read per connection (the settings are cached): uvicorn's workers import this class
-        # by reference, so nothing may be fixed when the class is defined.
-        self.max_header_bytes = get_settings().MAX_REQUEST_HEADER_BYTES
+        # Per connection, from the running app: uvicorn's workers import this class by
+        # reference, so nothing may be fixed when the class is defined.
+        default = Settings.model_fields["MAX_REQUEST_HEADER_BYTES"].default
+        self.max_header_bytes: int = self.app_state.get(HEADER_LIMIT_STATE_KEY, default)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -54,23 +63,18 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
         if not getattr(self, "_too_large", False):
             super().send_400_response(msg)
             return
-        status = HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-        problem = Problem(
-            type="urn:problem:request_header_fields_too_large",
-            title=status.phrase,
-            status=status,
-            detail=f"The request line and headers are larger than the "
-            f"{self.max_header_bytes}-byte limit.",
-            instance=self.url.split(b"?", 1)[0].decode("latin-1")[:200],
-            code="request_header_fields_too_large",
-            request_id=uuid.uuid4().hex,
+        error = RequestHeadersTooLargeError(
+            f"The request line and headers are larger than the {self.max_header_bytes}-byte limit."
         )
-        body = json.dumps(problem.model_dump(exclude_none=True)).encode()
+        request_id = uuid.uuid4().hex
+        instance = self.url.split(b"?", 1)[0].decode("latin-1")[:200]
+        body = json.dumps(problem_body(error, instance=instance, request_id=request_id)).encode()
+        status = HTTPStatus(error.status_code)
         head = (
             f"HTTP/1.1 {status.value} {status.phrase}\r\n"
             f"content-type: {PROBLEM_MEDIA_TYPE}\r\n"
             f"content-length: {len(body)}\r\n"
-            f"x-request-id: {problem.request_id}\r\n"
+            f"x-request-id: {request_id}\r\n"
             "connection: close\r\n\r\n"
         )
         self.transport.write(head.encode() + body)

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from {{ cookiecutter.package_name }}.core.errors import PROBLEM_MEDIA_TYPE, Problem
+from {{ cookiecutter.package_name }}.core.errors import Problem
+from {{ cookiecutter.package_name }}.web.handlers import PROBLEM_MEDIA_TYPE
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 

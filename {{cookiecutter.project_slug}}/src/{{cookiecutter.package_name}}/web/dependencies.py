@@ -1,0 +1,102 @@
+"""The dependencies every router uses: the shared application state and its parts, the
+request's database session, settings, and paging parameters. Each is an `Annotated` alias."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.db import UnitsOfWork, unit_of_work
+from {{ cookiecutter.package_name }}.core.pagination import PageQuery
+from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
+from {{ cookiecutter.package_name }}.core.rate_limit import RateLimiter
+from {{ cookiecutter.package_name }}.core.security import TokenCodec, TokenLifetimes
+from {{ cookiecutter.package_name }}.core.state import AppState
+
+
+def app_state(request: Request) -> AppState:
+    """The state `lifespan` built for this application."""
+    state: AppState = request.app.state.shared
+    return state
+
+
+SharedState = Annotated[AppState, Depends(app_state)]
+
+
+async def get_settings(state: SharedState) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_sessionmaker(state: SharedState) -> async_sessionmaker[AsyncSession]:
+    return state.sessionmaker
+
+
+SessionMaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
+async def get_db(state: SharedState, sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request, once it is the request's turn for a connection.
+
+    It commits after the route function returns and *before* the response is sent
+    (`scope="function"`), so a failed commit becomes an error response instead of a success the
+    client was told about but the database lost."""
+    async with state.connection_queue.turn(), unit_of_work(sessionmaker) as db:
+        yield db
+
+
+DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
+
+
+async def get_units_of_work(
+    state: SharedState, sessionmaker: SessionMaker
+) -> AsyncIterator[UnitsOfWork]:
+    """For the few routes whose service opens its own units of work instead of running in the
+    request's: they still wait for the request's turn for a connection."""
+    async with state.connection_queue.turn():
+        yield UnitsOfWork(sessionmaker)
+
+
+OwnTransactions = Annotated[UnitsOfWork, Depends(get_units_of_work, scope="function")]
+
+
+async def get_tokens(state: SharedState) -> TokenCodec:
+    return state.tokens
+
+
+Tokens = Annotated[TokenCodec, Depends(get_tokens)]
+
+
+async def get_token_lifetimes(state: SharedState) -> TokenLifetimes:
+    return state.token_lifetimes
+
+
+Lifetimes = Annotated[TokenLifetimes, Depends(get_token_lifetimes)]
+
+
+async def get_passwords(state: SharedState) -> PasswordHasher:
+    return state.passwords
+
+
+Passwords = Annotated[PasswordHasher, Depends(get_passwords)]
+
+
+async def get_rate_limiter(state: SharedState) -> RateLimiter:
+    return state.rate_limiter
+
+
+Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address. Behind a reverse proxy, set FORWARDED_ALLOW_IPS to the proxy's
+    address so uvicorn reports the client's (from X-Forwarded-For) instead of the proxy's."""
+    return request.client.host if request.client else "unknown"
+
+
+# Limit and offset from the query string; any other parameter is a 422.
+Pagination = Annotated[PageQuery, Query()]
