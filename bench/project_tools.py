@@ -22,10 +22,10 @@ from typing import Any
 
 from httpx import ASGITransport, AsyncClient
 from my_service.auth import service as auth_service
-from my_service.core import passwords
 from my_service.core.config import get_settings
 from my_service.core.db import create_engine, create_sessionmaker, unit_of_work
-from my_service.core.security import TokenCodec
+from my_service.core.passwords import PasswordHasher
+from my_service.core.security import TokenCodec, TokenLifetimes
 from my_service.main import create_app
 from my_service.projects.models import Project
 from my_service.tasks.models import Task, TaskStatus
@@ -46,30 +46,34 @@ async def in_transaction(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
     settings = get_settings()
     engine = create_engine(settings, settings.DATABASE_URL or "")
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
-            return await work(session)
+        async with unit_of_work(create_sessionmaker(engine)) as db:
+            return await work(db)
     finally:
         await engine.dispose()
 
 
-async def seed(session: AsyncSession) -> dict[str, str]:
+async def seed(db: AsyncSession) -> dict[str, str]:
     """One benchmark user owning 50 projects with 2,000 tasks, assigned among 20 other users."""
     generator = random.Random(2026)  # noqa: S311 - test data, not secrets
-    hashed = await passwords.hash_password(BENCH_PASSWORD)
+    hasher = PasswordHasher()
+    try:
+        hashed = await hasher.hash(BENCH_PASSWORD)
+    finally:
+        hasher.close()
     owner = User(email=BENCH_EMAIL, hashed_password=hashed, full_name="Bench Owner")
     assignees = [
         User(email=f"assignee{n}@example.com", hashed_password=hashed, full_name=f"Assignee {n}")
         for n in range(ASSIGNEES)
     ]
-    session.add_all([owner, *assignees])
-    await session.flush()
+    db.add_all([owner, *assignees])
+    await db.flush()
     projects = [Project(owner_id=owner.id, name=f"Project {n}") for n in range(PROJECTS)]
-    session.add_all(projects)
-    await session.flush()
+    db.add_all(projects)
+    await db.flush()
     big, others = projects[0], itertools.cycle(projects[1:])
     statuses = [TaskStatus.TODO] * 6 + [TaskStatus.DOING] * 2 + [TaskStatus.DONE] * 2
     today = date(2026, 11, 22)
-    session.add_all(
+    db.add_all(
         Task(
             project_id=big.id if n < BIG_PROJECT_TASKS else next(others).id,
             title=f"Task {n}",
@@ -80,7 +84,7 @@ async def seed(session: AsyncSession) -> dict[str, str]:
         )
         for n in range(TASKS)
     )
-    await session.flush()
+    await db.flush()
     return {"project_id": str(big.id), "email": BENCH_EMAIL, "password": BENCH_PASSWORD}
 
 
@@ -89,18 +93,28 @@ async def tokens(count: int) -> dict[str, Any]:
     so that every benchmark connection rotates a chain of its own."""
     settings = get_settings()
     codec = TokenCodec(settings)
+    lifetimes = TokenLifetimes.from_settings(settings)
+    hasher = PasswordHasher()
     refresh_tokens = []
     access = ""
-    for _ in range(count):
+    try:
+        for _ in range(count):
 
-        async def login(session: AsyncSession) -> Any:
-            return await auth_service.login(
-                session, email=BENCH_EMAIL, password=BENCH_PASSWORD, tokens=codec, settings=settings
-            )
+            async def login(db: AsyncSession) -> Any:
+                return await auth_service.login(
+                    db,
+                    email=BENCH_EMAIL,
+                    password=BENCH_PASSWORD,
+                    tokens=codec,
+                    lifetimes=lifetimes,
+                    passwords=hasher,
+                )
 
-        pair = await in_transaction(login)
-        access = pair.access_token
-        refresh_tokens.append(pair.refresh_token)
+            pair = await in_transaction(login)
+            access = pair.access_token
+            refresh_tokens.append(pair.refresh_token)
+    finally:
+        hasher.close()
     return {"access_token": access, "refresh_tokens": refresh_tokens}
 
 
@@ -109,7 +123,7 @@ async def statements(project_id: str) -> dict[str, int]:
     app = create_app()
     counted: list[str] = []
     async with app.router.lifespan_context(app):
-        engine = app.state.engine
+        engine = app.state.shared.engine
 
         def count(*args: Any) -> None:
             counted.append(args[2])
@@ -150,19 +164,19 @@ async def statements(project_id: str) -> dict[str, int]:
     return result
 
 
-async def task_ids(session: AsyncSession, project_id: str) -> list[str]:
-    rows = await session.scalars(select(Task.id).where(Task.project_id == uuid.UUID(project_id)))
+async def task_ids(db: AsyncSession, project_id: str) -> list[str]:
+    rows = await db.scalars(select(Task.id).where(Task.project_id == uuid.UUID(project_id)))
     return [str(task_id) for task_id in rows]
 
 
-async def activity(session: AsyncSession) -> dict[str, int]:
+async def activity(db: AsyncSession) -> dict[str, int]:
     """The service's connections on the server by state (idle, active, idle in transaction),
     from pg_stat_activity; this tool's own connection left out."""
     query = text(
         "SELECT coalesce(state, 'unknown'), count(*) FROM pg_stat_activity"
         " WHERE application_name = :name AND pid <> pg_backend_pid() GROUP BY 1"
     )
-    rows = await session.execute(query, {"name": "my-service"})
+    rows = await db.execute(query, {"name": "my-service"})
     return {state: count for state, count in rows.tuples()}
 
 
@@ -173,14 +187,14 @@ async def main(argv: list[str]) -> None:
     elif command == "tokens":
         output = await tokens(int(argv[1]))
     elif command == "task_ids":
-        output = await in_transaction(lambda session: task_ids(session, argv[1]))
+        output = await in_transaction(lambda db: task_ids(db, argv[1]))
     elif command == "activity":
         output = await in_transaction(activity)
     elif command == "statements":
 
-        async def project_id(session: AsyncSession) -> str:
+        async def project_id(db: AsyncSession) -> str:
             owner = select(User.id).where(User.email == BENCH_EMAIL).scalar_subquery()
-            found = await session.scalar(
+            found = await db.scalar(
                 select(Project.id).where(Project.owner_id == owner, Project.name == "Project 0")
             )
             return str(found)

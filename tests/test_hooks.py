@@ -83,7 +83,7 @@ def test_a_failing_check_keeps_the_project_and_says_how_to_rerun(tmp_path: Path)
     result = run_cookiecutter(tmp_path, "run_tests_after_generation=yes", env=env)
     assert result.returncode == 0, result.stderr
     project = tmp_path / "my-service"
-    assert f"`uv sync` failed; the project is kept in {project}" in result.stdout
+    assert f"`make install` failed; the project is kept in {project}" in result.stdout
     assert "run `make check` there" in result.stdout
     assert (project / "pyproject.toml").exists()
 
@@ -92,4 +92,4 @@ def test_a_failing_check_fails_generation_in_strict_mode(tmp_path: Path) -> None
     env = env_without(UV_PYTHON=str(tmp_path / "no-such-python"), KEEL_STRICT="1")
     result = run_cookiecutter(tmp_path, "run_tests_after_generation=yes", env=env)
     assert result.returncode != 0
-    assert "`uv sync` failed" in result.stdout
+    assert "`make install` failed" in result.stdout

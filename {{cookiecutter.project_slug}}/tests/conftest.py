@@ -26,12 +26,12 @@ from sqlalchemy.ext.asyncio import (
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import resolve_database_url
 from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, RequestIdFilter
-from {{ cookiecutter.package_name }}.web.dependencies import get_sessionmaker
 {%- if cookiecutter.observability == "full" %}
 from {{ cookiecutter.package_name }}.core.tracing import TraceContextFilter
 {%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
+from {{ cookiecutter.package_name }}.web.dependencies import get_sessionmaker
 
 from tests.factories import create_user
 from tests.servers import redis_server, serving

@@ -36,7 +36,6 @@ from {{ cookiecutter.package_name }}.core.errors import (
 )
 from {{ cookiecutter.package_name }}.core.logging import configure_logging, logging_config
 from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
-from {{ cookiecutter.package_name }}.web.server import BoundedHeadersProtocol
 {%- if cookiecutter.include_example_domain == "yes" %}
 from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
 {%- endif %}
@@ -46,6 +45,7 @@ from {{ cookiecutter.package_name }}.scaffold.names import ScaffoldError
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import UserRole
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate
+from {{ cookiecutter.package_name }}.web.server import BoundedHeadersProtocol
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.main:create_app"
 PACKAGE_DIR = Path(__file__).parent

@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.core import tracing
 {%- endif %}
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.state import open_app_state
+from {{ cookiecutter.package_name }}.health.router import router as health_router
 from {{ cookiecutter.package_name }}.web import metrics
 from {{ cookiecutter.package_name }}.web.handlers import register_error_handlers
 from {{ cookiecutter.package_name }}.web.middleware import (
@@ -30,7 +31,6 @@ from {{ cookiecutter.package_name }}.web.openapi import (
     route_templates,
 )
 from {{ cookiecutter.package_name }}.web.server import HEADER_LIMIT_STATE_KEY
-from {{ cookiecutter.package_name }}.health.router import router as health_router
 
 logger = logging.getLogger(__name__)
 

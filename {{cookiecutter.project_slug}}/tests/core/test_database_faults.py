@@ -15,8 +15,8 @@ from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.embedded_db import embedded_server
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 
 from tests.core.test_errors import assert_problem
 from tests.support import make_settings

@@ -9,9 +9,9 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.errors import ConflictError
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 
 probe = APIRouter(prefix="/_probe")
 

@@ -1,6 +1,8 @@
-"""Every error, from every layer, is one RFC 9457 problem+json envelope."""
+"""Every error, from every layer, is one RFC 9457 problem+json envelope, and every code the
+service can answer with is one class, listed in docs/errors.md."""
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Annotated
 
 import pytest
@@ -9,10 +11,15 @@ from httpx import AsyncClient
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 
+from {{ cookiecutter.package_name }}.cli import error_table
 from {{ cookiecutter.package_name }}.core.errors import (
+    AppError,
+    AuthenticationError,
     ConflictError,
     NotFoundError,
     RateLimitedError,
+    ServiceUnavailableError,
+    error_catalogue,
 )
 
 probe = APIRouter(prefix="/_probe")
@@ -176,3 +183,35 @@ async def test_database_failure_is_a_503_problem_without_sql(probe_client: Async
     assert_problem(response.json(), status=503, code="database_unavailable")
     assert "vault" not in response.text
     assert "10.0.0.5" not in response.text
+
+
+ERRORS_PAGE = Path(__file__).parents[2] / "docs" / "errors.md"
+
+
+def test_every_error_class_has_a_code_of_its_own_a_title_and_a_description() -> None:
+    catalogue = error_catalogue()
+    codes = [error.code for error in catalogue]
+    assert len(codes) == len(set(codes)), sorted(codes)
+    for error in catalogue:
+        assert error.__module__.startswith("{{ cookiecutter.package_name }}.")
+        assert error.title, error
+        assert (error.__doc__ or "").strip(), f"{error.__name__} has no docstring"
+        assert 400 <= error.status_code < 600, error
+    # The catalogue is complete: the codes the framework and the database layer produce too.
+    assert {"validation_error", "not_found", "method_not_allowed", "internal_error"} <= set(codes)
+    assert {"database_unavailable", "database_timeout", "database_busy"} <= set(codes)
+
+
+def test_docs_errors_md_is_the_catalogue_as_generated() -> None:
+    # `make errors-doc` rewrites it; commit the result with the error class.
+    assert ERRORS_PAGE.read_text(encoding="utf-8") == error_table()
+    for error in error_catalogue():
+        assert f"| `{error.code}` | {error.status_code} |" in error_table()
+
+
+@pytest.mark.parametrize(
+    "category", [AppError, ConflictError, AuthenticationError, ServiceUnavailableError]
+)
+def test_a_category_cannot_be_raised_only_its_subclasses(category: type[AppError]) -> None:
+    with pytest.raises(TypeError, match="is a category"):
+        category("no code of its own")

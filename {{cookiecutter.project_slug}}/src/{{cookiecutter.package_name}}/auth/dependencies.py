@@ -19,6 +19,8 @@ from {{ cookiecutter.package_name }}.core.errors import (
     PermissionDeniedError,
 )
 from {{ cookiecutter.package_name }}.core.security import TokenClaims
+from {{ cookiecutter.package_name }}.users.models import User, UserRole
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 from {{ cookiecutter.package_name }}.web.dependencies import (
     DbSession,
     Limiter,
@@ -26,8 +28,6 @@ from {{ cookiecutter.package_name }}.web.dependencies import (
     Tokens,
     client_address,
 )
-from {{ cookiecutter.package_name }}.users.models import User, UserRole
-from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 
 # auto_error=False: a missing token becomes our 401 problem, not FastAPI's own error body.
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)

@@ -10,6 +10,9 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     ThrottledRegistration,
 )
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, SessionRead, TokenPair
+from {{ cookiecutter.package_name }}.users import service as user_service
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.schemas import UserRead
 from {{ cookiecutter.package_name }}.web.dependencies import (
     DbSession,
     Lifetimes,
@@ -18,9 +21,6 @@ from {{ cookiecutter.package_name }}.web.dependencies import (
     Tokens,
 )
 from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
-from {{ cookiecutter.package_name }}.users import service as user_service
-from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.schemas import UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -64,6 +64,10 @@ TRANSACTION_POOLER_CONNECT_ARGS: dict[str, object] = {
 }
 
 
+# How the readiness connection shows in pg_stat_activity, apart from the request pool's.
+READINESS_APPLICATION_NAME = "{{ cookiecutter.project_slug }}-readiness"
+
+
 def create_readiness_engine(settings: Settings, database_url: str) -> AsyncEngine:
     """One connection of its own for readiness probes, outside the request pool and its
     queue: a pod is unready because the database does not answer, never because every
@@ -75,7 +79,7 @@ def create_readiness_engine(settings: Settings, database_url: str) -> AsyncEngin
             "timeout": min(
                 settings.DB_CONNECT_TIMEOUT_SECONDS, settings.HEALTH_CHECK_TIMEOUT_SECONDS
             ),
-            "server_settings": {"application_name": "{{ cookiecutter.project_slug }}-readiness"},
+            "server_settings": {"application_name": READINESS_APPLICATION_NAME},
         },
         pool_size=1,
         max_overflow=0,

@@ -139,7 +139,7 @@ class Repository[ModelT: Entity]:
         conflict = self.unique_conflicts.get(_driver_attribute(error, "constraint_name"))
         if conflict is not None:
             return conflict()
-        if _driver_attribute(error, "sqlstate") == FOREIGN_KEY_VIOLATION:
+        if _driver_attribute(error, "sqlstate") in REFERENCE_VIOLATIONS:
             # The statement says which side failed: a DELETE still referenced by other rows,
             # or an INSERT/UPDATE naming a row that is gone.
             if str(error.statement or "").lstrip().upper().startswith("DELETE"):
@@ -166,7 +166,9 @@ def contains(
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-FOREIGN_KEY_VIOLATION = "23503"
+# SQLSTATEs of a broken reference: foreign_key_violation, and restrict_violation (ON DELETE
+# RESTRICT checks at once, and says so with its own code).
+REFERENCE_VIOLATIONS = frozenset({"23503", "23001"})
 
 
 def _driver_attribute(error: IntegrityError, name: str) -> str:

@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter
 
-from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
-from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 from {{ cookiecutter.package_name }}.health import service as health_service
 from {{ cookiecutter.package_name }}.health.dependencies import ReadinessDb
 from {{ cookiecutter.package_name }}.health.schemas import HealthRead
+from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
+from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 
 router = APIRouter(prefix="/health", tags=["health"])
 

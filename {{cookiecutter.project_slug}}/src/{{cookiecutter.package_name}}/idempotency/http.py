@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
-from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
 from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
+from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
 {%- if cookiecutter.python_version == "3.11" %}
 
 ReadT = TypeVar("ReadT", bound=BaseModel)

@@ -4,10 +4,10 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 from {{ cookiecutter.package_name }}.projects import service as project_service
 from {{ cookiecutter.package_name }}.projects.models import Project
 from {{ cookiecutter.package_name }}.projects.schemas import ProjectQuery
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 
 
 async def get_visible_project(project_id: uuid.UUID, user: CurrentUser, db: DbSession) -> Project:

@@ -4,9 +4,6 @@ from fastapi import APIRouter, Response, status
 
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
 from {{ cookiecutter.package_name }}.core.pagination import Page
-from {{ cookiecutter.package_name }}.web.conditional import IfMatch, etag
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession
-from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
 from {{ cookiecutter.package_name }}.idempotency.http import Idempotent
 from {{ cookiecutter.package_name }}.projects import service as project_service
 from {{ cookiecutter.package_name }}.projects.dependencies import ProjectQueryDep, VisibleProject
@@ -16,6 +13,9 @@ from {{ cookiecutter.package_name }}.projects.schemas import (
     ProjectRead,
     ProjectUpdate,
 )
+from {{ cookiecutter.package_name }}.web.conditional import IfMatch, etag
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
+from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 

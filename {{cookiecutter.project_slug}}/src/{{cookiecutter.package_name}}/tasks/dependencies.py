@@ -3,11 +3,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 from {{ cookiecutter.package_name }}.projects.dependencies import VisibleProject
 from {{ cookiecutter.package_name }}.tasks import service as task_service
 from {{ cookiecutter.package_name }}.tasks.models import Task
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskQuery
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 
 
 async def get_visible_task(task_id: uuid.UUID, project: VisibleProject, db: DbSession) -> Task:

@@ -3,15 +3,15 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from {{ cookiecutter.package_name }}.core.pagination import Page
-from {{ cookiecutter.package_name }}.web.conditional import IfMatch, etag
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession
-from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
 from {{ cookiecutter.package_name }}.idempotency.http import Idempotent
 from {{ cookiecutter.package_name }}.projects.dependencies import VisibleProject
 from {{ cookiecutter.package_name }}.tasks import service as task_service
 from {{ cookiecutter.package_name }}.tasks.dependencies import TaskQueryDep, VisibleTask
 from {{ cookiecutter.package_name }}.tasks.models import Task
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
+from {{ cookiecutter.package_name }}.web.conditional import IfMatch, etag
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession
+from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
 
 router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"])
 

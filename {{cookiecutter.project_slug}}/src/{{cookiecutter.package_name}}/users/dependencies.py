@@ -4,10 +4,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Limiter, SettingsDep
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserUpdateMe
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Limiter, SettingsDep
 
 
 async def get_user_by_id(user_id: uuid.UUID, db: DbSession) -> User:

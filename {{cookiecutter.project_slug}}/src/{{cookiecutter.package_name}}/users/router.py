@@ -7,12 +7,12 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     require_admin,
 )
 from {{ cookiecutter.package_name }}.core.pagination import Page
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Pagination, Passwords
-from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.dependencies import ThrottledUpdateMe, UserById
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserRead, UserUpdate
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Pagination, Passwords
+from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 
 router = APIRouter(prefix="/users", tags=["users"])
 # Routes only admins may call; the check runs before any other dependency of the route.

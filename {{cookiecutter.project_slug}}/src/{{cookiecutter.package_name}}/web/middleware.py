@@ -18,7 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.core.errors import PayloadTooLargeError, UnsupportedMediaTypeError
+from {{ cookiecutter.package_name }}.core.errors import (
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
 from {{ cookiecutter.package_name }}.core.logging import bind_request_id, reset_request_id
 from {{ cookiecutter.package_name }}.web.handlers import problem_response, unhandled_error_response
 from {{ cookiecutter.package_name }}.web.metrics import observe_request

@@ -1,0 +1,100 @@
+"""The account rules without HTTP: registration, self-service changes, administration."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.auth.models import RefreshToken
+from {{ cookiecutter.package_name }}.users import service as user_service
+from {{ cookiecutter.package_name }}.users.errors import (
+    EmailTakenError,
+    InvalidCurrentPasswordError,
+    SelfModificationError,
+)
+from {{ cookiecutter.package_name }}.users.models import User, UserRole
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserUpdate, UserUpdateMe
+
+from tests.factories import DEFAULT_PASSWORD, FAST_PASSWORDS, create_user
+
+
+async def live_sessions(db: AsyncSession, user: User) -> set[uuid.UUID]:
+    statement = select(RefreshToken.family_id).where(
+        RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None)
+    )
+    return set((await db.execute(statement)).scalars())
+
+
+async def start_session(db: AsyncSession, user: User) -> uuid.UUID:
+    family_id = uuid.uuid4()
+    expires_at = datetime.now(UTC) + timedelta(days=1)
+    db.add(RefreshToken(family_id=family_id, user_id=user.id, expires_at=expires_at))
+    await db.flush()
+    return family_id
+
+
+async def test_register_stores_a_hash_never_the_password(db: AsyncSession) -> None:
+    data = UserCreate(email="new@example.com", password="a long passphrase", full_name="New")
+    user = await user_service.register(db, data=data, passwords=FAST_PASSWORDS)
+    assert user.hashed_password.startswith("$argon2id$")
+    assert "a long passphrase" not in user.hashed_password
+    assert (user.role, user.is_active) == (UserRole.USER, True)
+
+
+async def test_an_address_taken_in_another_letter_case_is_refused(db: AsyncSession) -> None:
+    await create_user(db, email="taken@example.com")
+    data = UserCreate(email="TAKEN@example.com", password="a long passphrase", full_name="Twin")
+    with pytest.raises(EmailTakenError):
+        await user_service.register(db, data=data, passwords=FAST_PASSWORDS)
+
+
+async def test_a_wrong_current_password_changes_nothing(db: AsyncSession, user: User) -> None:
+    before = user.hashed_password
+    data = UserUpdateMe(full_name="Renamed", password="a new passphrase", current_password="no")
+    with pytest.raises(InvalidCurrentPasswordError):
+        await user_service.update_me(
+            db, user=user, data=data, current_session_id=uuid.uuid4(), passwords=FAST_PASSWORDS
+        )
+    await db.refresh(user)
+    assert (user.full_name, user.hashed_password) == ("Member", before)
+
+
+async def test_a_new_password_ends_every_other_session(db: AsyncSession, user: User) -> None:
+    current, other = await start_session(db, user), await start_session(db, user)
+    data = UserUpdateMe(password="a new passphrase", current_password=DEFAULT_PASSWORD)
+    await user_service.update_me(
+        db, user=user, data=data, current_session_id=current, passwords=FAST_PASSWORDS
+    )
+    await db.refresh(user)
+    assert (await FAST_PASSWORDS.verify("a new passphrase", user.hashed_password))[0]
+    assert await live_sessions(db, user) == {current}
+    assert other not in await live_sessions(db, user)
+
+
+@pytest.mark.parametrize("change", [{"role": UserRole.USER}, {"is_active": False}])
+async def test_an_admin_cannot_demote_or_deactivate_themselves(
+    db: AsyncSession, admin: User, change: dict[str, object]
+) -> None:
+    with pytest.raises(SelfModificationError):
+        await user_service.update_user(
+            db, actor=admin, user=admin, data=UserUpdate.model_validate(change)
+        )
+    await db.refresh(admin)
+    assert (admin.role, admin.is_active) == (UserRole.ADMIN, True)
+
+
+async def test_deactivating_an_account_ends_its_sessions(
+    db: AsyncSession, admin: User, user: User
+) -> None:
+    await start_session(db, user)
+    await user_service.update_user(db, actor=admin, user=user, data=UserUpdate(is_active=False))
+    assert user.is_active is False
+    assert await live_sessions(db, user) == set()
+
+
+async def test_an_admin_cannot_delete_themselves(db: AsyncSession, admin: User) -> None:
+    with pytest.raises(SelfModificationError):
+        await user_service.delete_user(db, actor=admin, user=admin)
+    assert await user_service.find_active_user(db, user_id=admin.id) is admin
