@@ -134,9 +134,14 @@ async def test_behind_a_transaction_pooler_the_service_keeps_no_pool_and_no_star
         first = await client.get("/_probe/backend")
         second = await client.get("/_probe/backend")
         timeout = await client.get("/_probe/statement-timeout")
+        ready = await client.get("/health/ready")
         pool = app.state.shared.engine.pool
+        readiness_pool = app.state.shared.readiness_engine.pool
 
     assert isinstance(pool, NullPool)
+    # The readiness probe too connects per probe, and answers through the pooler.
+    assert isinstance(readiness_pool, NullPool)
+    assert ready.status_code == 200
     # Every request gets its own server connection from the pooler, none kept here.
     assert first.json()["pid"] != second.json()["pid"]
     # PgBouncer refuses statement_timeout as a startup parameter: it is the role's to set.

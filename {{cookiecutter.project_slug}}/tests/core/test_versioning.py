@@ -4,11 +4,11 @@ check services make with what it parsed."""
 import pytest
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.errors import (
+from {{ cookiecutter.package_name }}.core.versioning import (
     PreconditionFailedError,
     PreconditionRequiredError,
+    check_version,
 )
-from {{ cookiecutter.package_name }}.core.versioning import check_version
 from {{ cookiecutter.package_name }}.web.conditional import etag, parse_if_match
 
 

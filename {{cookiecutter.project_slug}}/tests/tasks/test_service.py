@@ -5,11 +5,8 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.errors import (
-    NotFoundError,
-    PreconditionFailedError,
-    ValidationFailedError,
-)
+from {{ cookiecutter.package_name }}.core.errors import NotFoundError, ValidationFailedError
+from {{ cookiecutter.package_name }}.core.versioning import PreconditionFailedError
 from {{ cookiecutter.package_name }}.tasks import service as task_service
 from {{ cookiecutter.package_name }}.tasks.models import Task, TaskStatus
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskCreate, TaskQuery, TaskUpdate

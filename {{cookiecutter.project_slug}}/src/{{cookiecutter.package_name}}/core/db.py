@@ -71,20 +71,25 @@ READINESS_APPLICATION_NAME = "{{ cookiecutter.project_slug }}-readiness"
 def create_readiness_engine(settings: Settings, database_url: str) -> AsyncEngine:
     """One connection of its own for readiness probes, outside the request pool and its
     queue: a pod is unready because the database does not answer, never because every
-    connection is busy serving requests."""
+    connection is busy serving requests. Behind a transaction pooler it connects per probe, with
+    the same statement settings as the request engine."""
+    connect_args: dict[str, object] = {
+        "timeout": min(settings.DB_CONNECT_TIMEOUT_SECONDS, settings.HEALTH_CHECK_TIMEOUT_SECONDS),
+        "server_settings": {"application_name": READINESS_APPLICATION_NAME},
+    }
+    pool: dict[str, object]
+    if settings.DB_TRANSACTION_POOLER:
+        connect_args |= TRANSACTION_POOLER_CONNECT_ARGS
+        pool = {"poolclass": NullPool}
+    else:
+        pool = {
+            "pool_size": 1,
+            "max_overflow": 0,
+            "pool_timeout": settings.HEALTH_CHECK_TIMEOUT_SECONDS,
+            "pool_pre_ping": True,
+        }
     return create_async_engine(
-        database_url,
-        hide_parameters=True,
-        connect_args={
-            "timeout": min(
-                settings.DB_CONNECT_TIMEOUT_SECONDS, settings.HEALTH_CHECK_TIMEOUT_SECONDS
-            ),
-            "server_settings": {"application_name": READINESS_APPLICATION_NAME},
-        },
-        pool_size=1,
-        max_overflow=0,
-        pool_timeout=settings.HEALTH_CHECK_TIMEOUT_SECONDS,
-        pool_pre_ping=True,
+        database_url, hide_parameters=True, connect_args=connect_args, **pool
     )
 
 

@@ -147,14 +147,6 @@ class StillReferencedError(ConflictError):
     title = "Record still referenced"
 
 
-class PreconditionFailedError(AppError):
-    """`If-Match` names a version the resource is no longer at: GET it again, then retry."""
-
-    status_code = HTTPStatus.PRECONDITION_FAILED
-    code = "precondition_failed"
-    title = "Precondition failed"
-
-
 class PayloadTooLargeError(AppError):
     """The request body is larger than MAX_REQUEST_BODY_BYTES."""
 
@@ -193,14 +185,6 @@ class ValidationFailedError(AppError):
 
     def extensions(self) -> dict[str, object]:
         return {"errors": [error.model_dump(mode="json") for error in self.errors]}
-
-
-class PreconditionRequiredError(AppError):
-    """REQUIRE_IF_MATCH is on and the write sent no `If-Match`."""
-
-    status_code = HTTPStatus.PRECONDITION_REQUIRED
-    code = "precondition_required"
-    title = "Precondition required"
 
 
 class RateLimitedError(AppError):

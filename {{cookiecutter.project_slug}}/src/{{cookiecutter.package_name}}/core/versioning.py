@@ -5,7 +5,26 @@ Two writes racing on the same version cannot both win either way: the loser gets
 `concurrent_update` (see `core/repository.py`).
 """
 
-from {{ cookiecutter.package_name }}.core.errors import PreconditionFailedError
+from http import HTTPStatus
+
+from {{ cookiecutter.package_name }}.core.errors import AppError
+
+
+class PreconditionFailedError(AppError):
+    """`If-Match` names a version the resource is no longer at: GET it again, then retry."""
+
+    status_code = HTTPStatus.PRECONDITION_FAILED
+    code = "precondition_failed"
+    title = "Precondition failed"
+
+
+class PreconditionRequiredError(AppError):
+    """REQUIRE_IF_MATCH is on and the write sent no `If-Match`."""
+
+    status_code = HTTPStatus.PRECONDITION_REQUIRED
+    code = "precondition_required"
+    title = "Precondition required"
+
 
 # The versions a write may apply to: None accepts any (the last write wins).
 ExpectedVersions = frozenset[int] | None

@@ -14,7 +14,7 @@ _NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 # after one would shadow it ("items" against `for item in items`, "pages" against Page).
 # fmt: off
 _TAKEN = frozenset({
-    "admin", "base", "body", "client", "code", "count", "data", "entity", "field", "header",
+    "admin", "base", "body", "client", "code", "count", "data", "db", "entity", "field", "header",
     "item", "message", "model", "name", "owner", "page", "param", "query", "repository",
     "request", "response", "router", "schema", "service", "session", "setting", "sort",
     "statement", "status", "test", "timestamp", "token", "total", "url", "user",

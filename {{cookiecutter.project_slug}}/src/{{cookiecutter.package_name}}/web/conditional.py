@@ -10,8 +10,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from {{ cookiecutter.package_name }}.core.errors import PreconditionRequiredError
-from {{ cookiecutter.package_name }}.core.versioning import ExpectedVersions
+from {{ cookiecutter.package_name }}.core.versioning import (
+    ExpectedVersions,
+    PreconditionRequiredError,
+)
 from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
 
 # ASCII digits only: str.isdigit() would also accept "²", which int() then refuses.

@@ -25,11 +25,11 @@ def app_state(request: Request) -> AppState:
 SharedState = Annotated[AppState, Depends(app_state)]
 
 
-async def get_settings(state: SharedState) -> Settings:
+async def get_app_settings(state: SharedState) -> Settings:
     return state.settings
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 async def get_sessionmaker(state: SharedState) -> async_sessionmaker[AsyncSession]:
