@@ -100,7 +100,7 @@ def test_the_guards_of_a_baked_project_catch_what_they_promise(
     original = router.read_text()
 
     router.write_text(
-        original + "\n\nasync def sneaky(session: DbSession) -> None:\n    await session.commit()\n"
+        original + "\n\nasync def sneaky(db: ReadinessDb) -> None:\n    await db.commit()\n"
     )
     lint = run("make", "lint")
     assert lint.returncode != 0
