@@ -160,11 +160,19 @@ async def committing_database_url(server_url: str, database_url: str) -> AsyncIt
 
 
 @pytest.fixture
-async def committing_client(committing_database_url: str) -> AsyncIterator[AsyncClient]:
+def committing_overrides() -> dict[str, object]:
+    """Settings for `committing_client`'s app; a test parametrizes this name to change them."""
+    return {}
+
+
+@pytest.fixture
+async def committing_client(
+    committing_database_url: str, committing_overrides: dict[str, object]
+) -> AsyncIterator[AsyncClient]:
     """A client of an app with its own connection pool on a scratch database: requests commit
     for real and run concurrently. The other fixtures share one rolled-back connection, which
     serialises everything, so races need this one."""
-    app = create_app(make_settings(committing_database_url))
+    app = create_app(make_settings(committing_database_url, **committing_overrides))
     async with app.router.lifespan_context(app):
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -189,6 +197,8 @@ async def three_processes(server_url: str) -> AsyncIterator[list[AsyncClient]]:
                 # Every request comes from 127.0.0.1: only the per-account budget is under test.
                 LOGIN_RATE_LIMIT_PER_CLIENT="1000/minute",
                 REGISTER_RATE_LIMIT_PER_CLIENT="1000/minute",
+                # A second presentation a moment after the rotation is reuse, not a race.
+                REFRESH_REUSE_GRACE_SECONDS="0",
             ) as clients,
         ):
             yield clients

@@ -8,7 +8,9 @@ import itertools
 import json
 import re
 import socket
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import TypedDict
 
 from httpx import AsyncClient
@@ -74,6 +76,24 @@ async def scratch_database(
                 await connection.run_sync(migrations.upgrade)
             await engine.dispose()
         yield url
+
+
+def claims_for(settings: Settings, **overrides: object) -> dict[str, object]:
+    """The claims of a valid access token for these settings; `None` leaves a claim out."""
+    now = int(datetime.now(UTC).timestamp())
+    claims: dict[str, object] = {
+        "sub": str(uuid.uuid4()),
+        "exp": now + 600,
+        "iat": now,
+        "nbf": now,
+        "jti": str(uuid.uuid4()),
+        "iss": settings.JWT_ISSUER,
+        "aud": settings.JWT_AUDIENCE,
+        "sid": str(uuid.uuid4()),
+        "typ": "access",
+    }
+    claims.update(overrides)
+    return {key: value for key, value in claims.items() if value is not None}
 
 
 def forge_token(payload: dict[str, object], *, key: bytes | None, alg: str = "HS256") -> str:

@@ -50,6 +50,8 @@ async def test_a_refresh_token_reused_on_another_process_ends_the_session_everyw
     rotated = await second.post(REFRESH, json={"refresh_token": original["refresh_token"]})
     reused = await third.post(REFRESH, json={"refresh_token": original["refresh_token"]})
     after_reuse = await first.post(REFRESH, json={"refresh_token": rotated.json()["refresh_token"]})
+    access = {"Authorization": f"Bearer {rotated.json()['access_token']}"}
+    me = await second.get("/api/v1/users/me", headers=access)
 
     assert rotated.status_code == 200
     assert reused.status_code == 401
@@ -57,3 +59,5 @@ async def test_a_refresh_token_reused_on_another_process_ends_the_session_everyw
     # The whole family is revoked: the legitimate newest token is refused too.
     assert after_reuse.status_code == 401
     assert after_reuse.json()["code"] == "session_revoked"
+    # And so is every access token of the session, on every process.
+    assert me.status_code == 401

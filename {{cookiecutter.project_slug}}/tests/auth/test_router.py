@@ -1,6 +1,7 @@
 """The auth endpoints end to end: register, log in, rotate, reuse, log out, throttle."""
 
 import json
+from typing import Any
 from io import StringIO
 
 import bcrypt
@@ -11,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.factories import DEFAULT_PASSWORD, create_user
+from tests.factories import DEFAULT_PASSWORD, age_rotations, create_user
 from tests.support import TokenPairJson, bearer, forge_token, login
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
+FORM = "application/x-www-form-urlencoded"
 LOGOUT = "/api/v1/auth/logout"
 
 
@@ -131,10 +133,11 @@ async def test_refresh_rotates_and_the_old_token_stops_working(
 
 
 async def test_reusing_a_refresh_token_ends_the_whole_session(
-    client: AsyncClient, user_tokens: TokenPairJson
+    client: AsyncClient, user_tokens: TokenPairJson, db: AsyncSession
 ) -> None:
     first = await client.post(REFRESH, json={"refresh_token": user_tokens["refresh_token"]})
     successor = first.json()["refresh_token"]
+    await age_rotations(db)
     reused = await client.post(REFRESH, json={"refresh_token": user_tokens["refresh_token"]})
     assert reused.status_code == 401
     assert reused.json()["code"] == "refresh_token_reused"
@@ -145,11 +148,15 @@ async def test_reusing_a_refresh_token_ends_the_whole_session(
     assert after.json()["code"] == "session_revoked"
 
 
-async def test_reuse_does_not_end_the_users_other_sessions(client: AsyncClient, user: User) -> None:
+async def test_reuse_does_not_end_the_users_other_sessions(
+    client: AsyncClient, user: User, db: AsyncSession
+) -> None:
     laptop = await login(client, user.email)
     phone = await login(client, user.email)
     await client.post(REFRESH, json={"refresh_token": laptop["refresh_token"]})
-    await client.post(REFRESH, json={"refresh_token": laptop["refresh_token"]})
+    await age_rotations(db)
+    reused = await client.post(REFRESH, json={"refresh_token": laptop["refresh_token"]})
+    assert reused.json()["code"] == "refresh_token_reused"
     still = await client.post(REFRESH, json={"refresh_token": phone["refresh_token"]})
     assert still.status_code == 200
 
@@ -259,6 +266,25 @@ async def test_login_is_throttled_per_client(client: AsyncClient) -> None:
 
 
 @pytest.mark.usefixtures("tight_limits")
+@pytest.mark.parametrize(
+    ("path", "malformed"),
+    [
+        (LOGIN, {"content": b"username=&password", "headers": {"Content-Type": FORM}}),
+        (REGISTER, {"content": b'{"email": ', "headers": {"Content-Type": "application/json"}}),
+        (REFRESH, {"content": b"[1, 2", "headers": {"Content-Type": "application/json"}}),
+    ],
+)
+async def test_malformed_bodies_spend_the_client_budget_too(
+    client: AsyncClient, path: str, malformed: dict[str, Any]
+) -> None:
+    # The budget is charged before the body is read: a flood of unparsable requests is
+    # throttled like any other, and a well-formed one after it waits as well.
+    limit = {LOGIN: 3, REGISTER: 2, REFRESH: 2}[path]
+    statuses = [(await client.post(path, **malformed)).status_code for _ in range(limit + 1)]
+    assert statuses == [422] * limit + [429]
+
+
+@pytest.mark.usefixtures("tight_limits")
 async def test_register_is_throttled_per_client(client: AsyncClient) -> None:
     statuses = [
         (await client.post(REGISTER, json=registration(email=f"r{n}@example.com"))).status_code
@@ -276,12 +302,13 @@ async def test_refresh_is_throttled_per_client(client: AsyncClient) -> None:
 
 
 async def test_passwords_hashes_and_tokens_never_reach_responses_or_logs(
-    client: AsyncClient, log_lines: StringIO
+    client: AsyncClient, log_lines: StringIO, db: AsyncSession
 ) -> None:
     password = "recognisable-Pa55word-7731"
     registered = await client.post(REGISTER, json=registration(password=password))
     tokens = await login(client, "new@example.com", password)
     refreshed = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
+    await age_rotations(db)
     reused = await client.post(REFRESH, json={"refresh_token": tokens["refresh_token"]})
     me = await client.get("/api/v1/users/me", headers=bearer(refreshed.json()["access_token"]))
     responses = [registered.text, refreshed.text, reused.text, me.text]

@@ -20,7 +20,7 @@ from {{ cookiecutter.package_name }}.core.errors import InvalidTokenError
 from {{ cookiecutter.package_name }}.core.security import TokenCodec, TokenLifetimes
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.factories import DEFAULT_PASSWORD, FAST_PASSWORDS, create_user
+from tests.factories import DEFAULT_PASSWORD, FAST_PASSWORDS, age_rotations, create_user
 
 
 @pytest.fixture
@@ -105,6 +105,7 @@ async def test_a_reused_token_revokes_its_session_in_a_unit_of_work_of_its_own(
     second = await auth_service.refresh(
         units, refresh_token=first, tokens=tokens, lifetimes=lifetimes
     )
+    await age_rotations(db)
     with pytest.raises(RefreshTokenReusedError):
         await auth_service.refresh(units, refresh_token=first, tokens=tokens, lifetimes=lifetimes)
     # The revocation was committed before the error, so the successor is dead too.

@@ -21,26 +21,16 @@ from {{ cookiecutter.package_name }}.core.security import TokenCodec
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
-from tests.support import TEST_SECRET_KEY, TokenPairJson, bearer, forge_token, make_settings
+from tests.support import (
+    TEST_SECRET_KEY,
+    TokenPairJson,
+    bearer,
+    claims_for,
+    forge_token,
+    make_settings,
+)
 
 HOUR = timedelta(hours=1)
-
-
-def claims_for(settings: Settings, **overrides: object) -> dict[str, object]:
-    now = int(datetime.now(UTC).timestamp())
-    claims: dict[str, object] = {
-        "sub": str(uuid.uuid4()),
-        "exp": now + 600,
-        "iat": now,
-        "nbf": now,
-        "jti": str(uuid.uuid4()),
-        "iss": settings.JWT_ISSUER,
-        "aud": settings.JWT_AUDIENCE,
-        "sid": str(uuid.uuid4()),
-        "typ": "access",
-    }
-    claims.update(overrides)
-    return {key: value for key, value in claims.items() if value is not None}
 
 
 def write_pem_pair(
@@ -106,6 +96,11 @@ def attack_tokens(settings: Settings) -> dict[str, str]:
         "no audience": forge_token(claims_for(settings, aud=None), key=key),
         "no issuer": forge_token(claims_for(settings, iss=None), key=key),
         "subject not a UUID": forge_token(claims_for(settings, sub="admin"), key=key),
+        # Validly signed, with times no datetime can hold: a 500 (OverflowError) once.
+        "expiry out of range": forge_token(claims_for(settings, exp=10**30), key=key),
+        "expiry a huge float": forge_token(claims_for(settings, exp=1e308), key=key),
+        "issued in the far future": forge_token(claims_for(settings, iat=10**30), key=key),
+        "not before out of range": forge_token(claims_for(settings, nbf=-(10**30)), key=key),
         "tampered payload": f"{header}.{tampered_payload.split('.')[1]}.{signature}",
         "truncated": f"{header}.{payload}",
         "garbage": "not-a-token",
@@ -128,6 +123,10 @@ def attack_tokens(settings: Settings) -> dict[str, str]:
         "no audience",
         "no issuer",
         "subject not a UUID",
+        "expiry out of range",
+        "expiry a huge float",
+        "issued in the far future",
+        "not before out of range",
         "tampered payload",
         "truncated",
         "garbage",

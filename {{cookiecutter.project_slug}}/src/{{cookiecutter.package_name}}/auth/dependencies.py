@@ -26,7 +26,6 @@ from {{ cookiecutter.package_name }}.web.dependencies import (
     Limiter,
     SettingsDep,
     Tokens,
-    client_address,
 )
 
 # auto_error=False: a missing token becomes our 401 problem, not FastAPI's own error body.
@@ -87,12 +86,10 @@ class LoginForm(OAuth2PasswordRequestForm):
 
 
 async def throttled_login_form(
-    form: Annotated[LoginForm, Depends()], request: Request, limiter: Limiter, settings: SettingsDep
+    form: Annotated[LoginForm, Depends()], limiter: Limiter, settings: SettingsDep
 ) -> LoginForm:
-    """The login form, once the caller and the account are within their attempt budgets."""
-    await limiter.hit(
-        settings.LOGIN_RATE_LIMIT_PER_CLIENT, scope="login:client", key=client_address(request)
-    )
+    """The login form, once the account is within its attempt budget (the caller's own budget
+    was charged before the form was read: see web/throttling.py)."""
     await limiter.hit(
         settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, scope="login:account", key=form.username.lower()
     )
@@ -103,13 +100,8 @@ ThrottledLoginForm = Annotated[LoginForm, Depends(throttled_login_form)]
 
 
 async def throttled_registration(
-    data: UserCreate, request: Request, limiter: Limiter, settings: SettingsDep
+    data: UserCreate, limiter: Limiter, settings: SettingsDep
 ) -> UserCreate:
-    await limiter.hit(
-        settings.REGISTER_RATE_LIMIT_PER_CLIENT,
-        scope="register:client",
-        key=client_address(request),
-    )
     await limiter.hit(
         settings.REGISTER_RATE_LIMIT_PER_ACCOUNT, scope="register:account", key=data.email.lower()
     )
@@ -120,11 +112,8 @@ ThrottledRegistration = Annotated[UserCreate, Depends(throttled_registration)]
 
 
 async def throttled_refresh_request(
-    data: RefreshRequest, request: Request, limiter: Limiter, tokens: Tokens, settings: SettingsDep
+    data: RefreshRequest, limiter: Limiter, tokens: Tokens, settings: SettingsDep
 ) -> RefreshRequest:
-    await limiter.hit(
-        settings.REFRESH_RATE_LIMIT_PER_CLIENT, scope="refresh:client", key=client_address(request)
-    )
     # Only a genuine token counts against its account: a forged one naming someone else's ID
     # must not use up their budget. Invalid tokens are refused by the route (401), and have
     # already counted against the caller's per-client budget.

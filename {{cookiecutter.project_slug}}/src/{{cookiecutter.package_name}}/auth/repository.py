@@ -2,10 +2,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, exists, func, select, update
 
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.repository import Repository
+from {{ cookiecutter.package_name }}.users.models import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,23 @@ class RefreshTokenRepository(Repository[RefreshToken]):
             .values(used_at=at)
             .returning(RefreshToken)
         )
+        return (await self.db.execute(statement)).scalar_one_or_none()
+
+    async def find_session_user(
+        self, user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime
+    ) -> User | None:
+        """The active user, if the session is theirs and still live; one statement, so checking
+        the session costs an authenticated request no extra round trip.
+
+        A session is live while one of its refresh tokens is neither revoked nor expired: ending
+        it (logout, a password change, deactivation, reuse) revokes them all at once."""
+        live_session = exists().where(
+            RefreshToken.family_id == session_id,
+            RefreshToken.user_id == User.id,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        statement = select(User).where(User.id == user_id, User.is_active, live_session)
         return (await self.db.execute(statement)).scalar_one_or_none()
 
     async def revoke_family(self, family_id: uuid.UUID, *, at: datetime) -> None:

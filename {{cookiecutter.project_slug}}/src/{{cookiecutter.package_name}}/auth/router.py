@@ -21,8 +21,10 @@ from {{ cookiecutter.package_name }}.web.dependencies import (
     Tokens,
 )
 from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
+from {{ cookiecutter.package_name }}.web.throttling import ClientBudgetRoute, client_budget
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+# Its routes may charge a per-client budget before reading the body (web/throttling.py).
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=ClientBudgetRoute)
 
 # Tokens must not be kept by any cache between the client and us (RFC 6749, section 5.1).
 TOKEN_RESPONSE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -37,6 +39,7 @@ TOKEN_RESPONSE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
         **created_links({"user_id": "$response.body#/id"}, "get_user", "update_user"),
     },
 )
+@client_budget(lambda settings: settings.REGISTER_RATE_LIMIT_PER_CLIENT, scope="register:client")
 async def register(
     data: ThrottledRegistration, db: DbSession, passwords: Passwords, response: Response
 ) -> User:
@@ -47,6 +50,7 @@ async def register(
 
 
 @router.post("/login", responses=problem_responses(401, 422, 429))
+@client_budget(lambda settings: settings.LOGIN_RATE_LIMIT_PER_CLIENT, scope="login:client")
 async def login(
     form: ThrottledLoginForm,
     db: DbSession,
@@ -68,6 +72,7 @@ async def login(
 
 
 @router.post("/refresh", responses=problem_responses(401, 422, 429))
+@client_budget(lambda settings: settings.REFRESH_RATE_LIMIT_PER_CLIENT, scope="refresh:client")
 async def refresh_tokens(
     data: ThrottledRefreshRequest,
     units: OwnTransactions,

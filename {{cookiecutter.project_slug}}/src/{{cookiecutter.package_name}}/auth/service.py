@@ -8,7 +8,7 @@ repository.
 import logging
 import uuid
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,30 +59,37 @@ async def login(
 async def refresh(
     units: UnitsOfWork, *, refresh_token: str, tokens: TokenCodec, lifetimes: TokenLifetimes
 ) -> TokenPair:
-    """Exchange a refresh token for a new pair; the presented token can never be used again.
+    """Exchange a refresh token for a new pair; the presented token is never rotated twice.
 
-    It opens its own units of work because one refusal must still write: a token presented a
-    second time was copied, and its whole session is revoked (committed) before the error."""
+    Presented again within `lifetimes.reuse_grace` of its rotation, it gets another pair of the
+    same session: two tabs refreshing at once, or a retry after a lost answer, must not log the
+    user out. Later, it was copied: its whole session is revoked. That refusal must still
+    write, so this opens its own units of work and commits the revocation before the error."""
     claims = tokens.verify(refresh_token, expected_type="refresh")
     now = datetime.now(UTC)
     async with units() as db:
         repository = RefreshTokenRepository(db)
+        # When two requests present one token, PostgreSQL makes the second wait here until the
+        # first commits; then it claims nothing, and is judged by when the first rotated it.
         stored = await repository.claim_for_rotation(claims.token_id, at=now)
-        if stored is not None:
+        copied = False
+        if stored is None:
+            stored = await repository.find(claims.token_id)
+            if stored is None or stored.revoked_at is not None:
+                raise SessionRevokedError
+            copied = not _rotated_within(stored, lifetimes.reuse_grace)
+        if not copied:
             user = await UserRepository(db).find(stored.user_id)
             if user is None or not user.is_active:
                 raise SessionRevokedError
             return await _issue_pair(
                 db, user_id=user.id, session_id=stored.family_id, tokens=tokens, lifetimes=lifetimes
             )
-        known = await repository.find(claims.token_id)
-        if known is None or known.revoked_at is not None:
-            raise SessionRevokedError
-        # Used already: whoever holds a copy must not keep the session.
-        await repository.revoke_family(known.family_id, at=now)
+        # Rotated a while ago: whoever holds a copy must not keep the session.
+        await repository.revoke_family(stored.family_id, at=now)
     logger.warning(
         "refresh token reused; session revoked",
-        extra={"user_id": str(known.user_id), "session_id": str(known.family_id)},
+        extra={"user_id": str(stored.user_id), "session_id": str(stored.family_id)},
     )
     raise RefreshTokenReusedError
 
@@ -135,12 +142,22 @@ async def purge_expired_tokens(db: AsyncSession) -> int:
 
 
 async def authenticate(db: AsyncSession, *, claims: TokenClaims) -> User:
-    """The active user an access token was issued to."""
-    user = await UserRepository(db).find(claims.subject)
-    if user is None or not user.is_active:
-        # Deleted or deactivated since the token was issued: the token is worth nothing now.
+    """The active user an access token was issued to, while the token's session is live.
+
+    An access token dies with its session: after logout, the end of the session, a password
+    change, deactivation or reuse of a refresh token of its family; not 15 minutes later."""
+    user = await RefreshTokenRepository(db).find_session_user(
+        claims.subject, claims.session_id, now=datetime.now(UTC)
+    )
+    if user is None:
         raise InvalidTokenError("The token is invalid")
     return user
+
+
+def _rotated_within(token: RefreshToken, grace: timedelta) -> bool:
+    # The clock is read now, after any wait for the row: a zero grace makes every second
+    # presentation a reuse, however close the two requests were.
+    return token.used_at is not None and datetime.now(UTC) - token.used_at <= grace
 
 
 async def _issue_pair(

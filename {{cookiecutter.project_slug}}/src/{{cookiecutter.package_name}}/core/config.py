@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=14, ge=1, le=365)
+    # A refresh token presented again this soon after its rotation (two tabs, a retried request
+    # whose answer was lost) gets a new pair of the same session instead of ending the session.
+    REFRESH_REUSE_GRACE_SECONDS: int = Field(default=5, ge=0, le=60)
     JWT_ALGORITHM: JwtAlgorithm = "HS256"
     # PEM files for RS256/ES256; HS256 signs with SECRET_KEY.
     JWT_PRIVATE_KEY_FILE: str | None = None

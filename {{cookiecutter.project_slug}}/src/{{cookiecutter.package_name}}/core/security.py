@@ -32,16 +32,21 @@ class TokenClaims:
 
 @dataclass(frozen=True, slots=True)
 class TokenLifetimes:
-    """How long each kind of token stays valid: plain values a service can be given."""
+    """How long each kind of token stays valid: plain values a service can be given.
+
+    `reuse_grace`: how long after a rotation the rotated refresh token still gets a new pair
+    (a race between two clients of one session) rather than counting as stolen."""
 
     access: timedelta
     refresh: timedelta
+    reuse_grace: timedelta
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "TokenLifetimes":
         return cls(
             access=timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
             refresh=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+            reuse_grace=timedelta(seconds=settings.REFRESH_REUSE_GRACE_SECONDS),
         )
 
 
@@ -121,16 +126,32 @@ class TokenCodec:
             raise _invalid()
         if payload["typ"] != expected_type:
             raise _invalid()
+        # The library compares the times; a signed token can still carry absurd ones (exp of
+        # 10^30 would overflow a datetime), and each is refused like any other bad claim.
+        expires_at = _timestamp(payload["exp"])
+        issued_at = _timestamp(payload["iat"])
+        _timestamp(payload["nbf"])
+        if issued_at > datetime.now(UTC) + timedelta(seconds=self.leeway_seconds):
+            raise _invalid()
         try:
             return TokenClaims(
                 subject=uuid.UUID(payload["sub"]),
                 token_id=uuid.UUID(payload["jti"]),
                 session_id=uuid.UUID(payload["sid"]),
                 token_type=expected_type,
-                expires_at=datetime.fromtimestamp(payload["exp"], tz=UTC),
+                expires_at=expires_at,
             )
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, AttributeError) as exc:
             raise _invalid() from exc
+
+
+def _timestamp(value: object) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _invalid()
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise _invalid() from exc
 
 
 def _invalid() -> InvalidTokenError:
