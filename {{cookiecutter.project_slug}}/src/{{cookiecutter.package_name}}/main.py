@@ -105,7 +105,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
 
     # Added last = runs first: the request context wraps everything, including CORS answers.
-    app.add_middleware(BodyFormatMiddleware)
+    app.add_middleware(
+        BodyFormatMiddleware,
+        max_json_depth=settings.MAX_REQUEST_JSON_DEPTH,
+        max_json_items=settings.MAX_REQUEST_JSON_ITEMS,
+    )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
     if settings.CORS_ORIGINS:
         app.add_middleware(

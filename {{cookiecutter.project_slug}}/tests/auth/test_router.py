@@ -1,8 +1,8 @@
 """The auth endpoints end to end: register, log in, rotate, reuse, log out, throttle."""
 
 import json
-from typing import Any
 from io import StringIO
+from typing import Any
 
 import bcrypt
 import pytest

@@ -46,6 +46,12 @@ HOSTILE_BODIES = {
     "nesting a parser would recurse into": refused(
         b"[" * 100_000 + b"]" * 100_000, 400, "bad_request"
     ),
+    "nesting past the depth limit": refused(
+        body(full_name="x").replace(b'"x"', b"[" * 40 + b"]" * 40), 400, "bad_request"
+    ),
+    "tens of thousands of unknown keys": refused(
+        json.dumps({f"k{n}": 0 for n in range(50_000)}).encode(), 400, "bad_request"
+    ),
     "a lone surrogate, which cannot be stored as UTF-8": refused(
         body(full_name="x").replace(b'"x"', b'"\\ud800"'), 422, "validation_error"
     ),

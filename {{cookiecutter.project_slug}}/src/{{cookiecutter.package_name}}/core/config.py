@@ -67,6 +67,10 @@ class Settings(BaseSettings):
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     MAX_REQUEST_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
+    # A JSON body may nest this deep and hold this many items (values in arrays and members of
+    # objects, all together); beyond, it is refused before it is parsed (web/middleware.py).
+    MAX_REQUEST_JSON_DEPTH: int = Field(default=32, ge=2, le=512)
+    MAX_REQUEST_JSON_ITEMS: int = Field(default=1000, ge=10)
     # The request line and headers together (web/server.py): larger requests get 431.
     MAX_REQUEST_HEADER_BYTES: int = Field(default=32_768, ge=4096)
     DB_POOL_SIZE: int = Field(default=10, ge=1)

@@ -163,6 +163,11 @@ class UnsupportedMediaTypeError(AppError):
     title = "Unsupported media type"
 
 
+# A validation problem lists this many of its invalid inputs and counts the rest: a body with
+# thousands of mistakes must not get an answer thousands of times its size.
+MAX_LISTED_ERRORS = 20
+
+
 class FieldError(BaseModel):
     """One invalid input: where it is, what is wrong, and a stable type."""
 
@@ -179,12 +184,18 @@ class ValidationFailedError(AppError):
     code = "validation_error"
     title = "Invalid input"
 
-    def __init__(self, detail: str, *, errors: Sequence[FieldError]) -> None:
+    def __init__(self, detail: str, *, errors: Sequence[FieldError], omitted: int = 0) -> None:
         super().__init__(detail)
         self.errors = list(errors)
+        self.omitted = omitted
 
     def extensions(self) -> dict[str, object]:
-        return {"errors": [error.model_dump(mode="json") for error in self.errors]}
+        listed: dict[str, object] = {
+            "errors": [error.model_dump(mode="json") for error in self.errors]
+        }
+        if self.omitted:
+            listed["errors_omitted"] = self.omitted
+        return listed
 
 
 class RateLimitedError(AppError):
@@ -285,7 +296,11 @@ class Problem(BaseModel):
     code: str = Field(description="A stable, machine-readable error code.")
     request_id: str | None = Field(description="Quote it when reporting a problem.")
     errors: list[FieldError] | None = Field(
-        default=None, description="Each invalid input, for validation errors only."
+        default=None,
+        description=f"The invalid inputs (the first {MAX_LISTED_ERRORS}), for validation errors.",
+    )
+    errors_omitted: int | None = Field(
+        default=None, description="How many more inputs are invalid than `errors` lists."
     )
 
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from {{ cookiecutter.package_name }}.core.errors import (
     DATABASE_UNAVAILABLE_ERRORS,
+    MAX_LISTED_ERRORS,
     QUERY_CANCELED,
     AppError,
     BadRequestError,
@@ -97,11 +98,16 @@ def _field_errors(raw_errors: Sequence[Any]) -> list[FieldError]:
 
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it only
-    errors = _field_errors(exc.errors())
-    summary = "1 input is invalid" if len(errors) == 1 else f"{len(errors)} inputs are invalid"
-    return problem_response(
-        request, ValidationFailedError(f"{summary}; see `errors`.", errors=errors)
-    )
+    raw_errors = exc.errors()
+    errors = _field_errors(raw_errors[:MAX_LISTED_ERRORS])
+    omitted = len(raw_errors) - len(errors)
+    if omitted:
+        summary = f"{len(raw_errors)} inputs are invalid; `errors` lists the first {len(errors)}."
+    elif len(errors) == 1:
+        summary = "1 input is invalid; see `errors`."
+    else:
+        summary = f"{len(errors)} inputs are invalid; see `errors`."
+    return problem_response(request, ValidationFailedError(summary, errors=errors, omitted=omitted))
 
 
 async def handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -165,11 +165,15 @@ class BodySizeLimitMiddleware:
 
 class BodyFormatMiddleware:
     """Refuses a body no route can read, before any route parses it: 415 when its Content-Type
-    is missing or is neither JSON nor the login form, and 400 as soon as a JSON body turns out
-    not to be UTF-8 (which JSON requires; left alone, some bytes would be read as Latin-1)."""
+    is missing or is neither JSON nor the login form, 400 as soon as a JSON body turns out not
+    to be UTF-8 (which JSON requires; left alone, some bytes would be read as Latin-1), and 400
+    for a JSON body nested deeper or holding more items than `max_json_depth` and
+    `max_json_items` (see `json_shape_problem`)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, max_json_depth: int, max_json_items: int) -> None:
         self.app = app
+        self.max_json_depth = max_json_depth
+        self.max_json_items = max_json_items
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope) if scope["type"] == "http" else None
@@ -197,20 +201,68 @@ class BodyFormatMiddleware:
             return
 
         decoder = codecs.getincrementaldecoder("utf-8")()
+        # Bounded by BodySizeLimitMiddleware, which runs first.
+        body = bytearray()
 
-        async def utf8_receive() -> Message:
+        async def checked_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
+                chunk = message.get("body", b"")
                 final = not message.get("more_body", False)
+                body.extend(chunk)
                 try:
-                    decoder.decode(message.get("body", b""), final=final)
+                    decoder.decode(chunk, final=final)
                 except UnicodeDecodeError:
                     raise StarletteHTTPException(
                         HTTPStatus.BAD_REQUEST, detail="The JSON body is not valid UTF-8."
                     ) from None
+                problem = final and json_shape_problem(
+                    bytes(body), max_depth=self.max_json_depth, max_items=self.max_json_items
+                )
+                if problem:
+                    raise StarletteHTTPException(HTTPStatus.BAD_REQUEST, detail=problem)
             return message
 
-        await self.app(scope, utf8_receive, send)
+        await self.app(scope, checked_receive, send)
+
+
+def json_shape_problem(body: bytes, *, max_depth: int, max_items: int) -> str | None:
+    """Why a JSON body is refused before it is parsed, or None.
+
+    A body under the size limit can still cost seconds: a megabyte of unknown keys makes the
+    validator write an error for each, all on the event loop, while health probes wait. This
+    counts items (commas, containers) and measures nesting outside strings with a few C-speed
+    passes, so such a body is refused in milliseconds. Malformed JSON passes: the parser says
+    what is wrong with it."""
+    containers = body.count(b"[") + body.count(b"{")
+    if body.count(b",") + 1 <= max_items and containers <= min(max_items, max_depth):
+        # Strings only add to these counts, so the real body is within both limits.
+        return None
+    structure = _outside_strings(body)
+    containers = structure.count(b"[") + structure.count(b"{")
+    # Every container is an item of another (or is the body); commas separate the rest.
+    items = max(structure.count(b",") + 1, containers)
+    if items > max_items:
+        return f"The JSON body holds about {items} items; the limit is {max_items}."
+    depth = deepest = 0
+    for bracket in structure.translate(None, _NOT_BRACKETS):
+        depth += 1 if bracket in _OPENING else -1
+        deepest = max(deepest, depth)
+    if deepest > max_depth:
+        return f"The JSON body nests {deepest} levels deep; the limit is {max_depth}."
+    return None
+
+
+_OPENING = frozenset(b"[{")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+
+
+def _outside_strings(body: bytes) -> bytes:
+    """The body with every JSON string removed: brackets and commas in strings are not
+    structure. Escaped backslashes go before escaped quotes, so an escaped backslash cannot
+    hide the quote after it."""
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    return b"".join(unescaped.split(b'"')[0::2])
 
 
 def _has_body(headers: Headers) -> bool:
