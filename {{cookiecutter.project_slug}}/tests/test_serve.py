@@ -8,13 +8,16 @@ import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
+import pytest
 
 from tests.servers import (
     SHUTDOWN_DEADLINE_SECONDS,
     exited,
     serve_environment,
+    serving,
     start_serve,
     stop,
     wait_until_ready,
@@ -112,23 +115,36 @@ async def test_sigterm_finishes_the_requests_in_flight_and_refuses_new_ones(
     assert answered < messages.index("stopped")
 
 
-async def raw_request(port: int, header_bytes: int) -> tuple[bytes, bytes]:
-    """A GET with one header of `header_bytes` bytes, sent as raw bytes; the status line and
-    the body of the answer."""
+class RawAnswer(NamedTuple):
+    status_line: bytes
+    headers: dict[str, str]
+    body: bytes
+
+
+async def raw_request(port: int, request: bytes) -> RawAnswer:
+    """`request` sent as raw bytes, and the answer as the server wrote it."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        b"GET /health/live HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
-        + b"X-Padding: "
-        + b"a" * header_bytes
-        + b"\r\n\r\n"
-    )
+    writer.write(request)
     # The server may answer and close before it has read everything we send.
     with contextlib.suppress(ConnectionError):
         await writer.drain()
     answer = await asyncio.wait_for(reader.read(), SHUTDOWN_DEADLINE_SECONDS)
     writer.close()
     head, _, body = answer.partition(b"\r\n\r\n")
-    return head.split(b"\r\n", 1)[0], body
+    status_line, *header_lines = head.split(b"\r\n")
+    fields = (line.decode("latin-1").split(": ", 1) for line in header_lines)
+    headers = {name.lower(): value for name, value in fields}
+    return RawAnswer(status_line, headers, body)
+
+
+def padded_get(header_bytes: int) -> bytes:
+    """A GET with one header of `header_bytes` bytes."""
+    return (
+        b"GET /health/live HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+        + b"X-Padding: "
+        + b"a" * header_bytes
+        + b"\r\n\r\n"
+    )
 
 
 async def test_headers_over_the_limit_are_a_431_problem_and_the_server_carries_on(
@@ -140,20 +156,60 @@ async def test_headers_over_the_limit_are_a_431_problem_and_the_server_carries_o
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             await wait_until_ready(client)
-            within = await raw_request(port, 4_000)
-            over = await raw_request(port, 1_000_000)
+            within = await raw_request(port, padded_get(4_000))
+            over = await raw_request(port, padded_get(1_000_000))
+            garbage = await raw_request(port, b"NOT HTTP AT ALL\r\n\r\n")
             after = await client.get("/health/live")
     finally:
         await stop(process)
 
-    assert within[0] == b"HTTP/1.1 200 OK"
-    assert over[0] == b"HTTP/1.1 431 Request Header Fields Too Large"
-    problem = json.loads(over[1])
+    assert within.status_line == b"HTTP/1.1 200 OK"
+    assert over.status_line == b"HTTP/1.1 431 Request Header Fields Too Large"
+    problem = json.loads(over.body)
     assert problem["code"] == "request_header_fields_too_large"
     assert problem["status"] == 431
     assert problem["instance"] == "/health/live"
     assert "8192-byte limit" in problem["detail"]
+    # What the parser refuses is a problem too, not uvicorn's plain text.
+    assert garbage.status_line == b"HTTP/1.1 400 Bad Request"
+    assert json.loads(garbage.body)["code"] == "bad_request"
+    # Answers the server writes itself carry the application's security headers.
+    for answer in (within, over, garbage):
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+    for answer in (over, garbage):
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert len(answer.headers["x-request-id"]) == 32
     assert after.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("trusted", "budgets"),
+    [
+        # By default nobody is a proxy, not even 127.0.0.1: the header changes nothing.
+        ({}, [401, 401, 429]),
+        # A deployment behind a proxy names it, and each forwarded client has its own budget.
+        ({"FORWARDED_ALLOW_IPS": "127.0.0.1"}, [401, 401, 401]),
+    ],
+)
+async def test_x_forwarded_for_counts_only_from_a_named_proxy(
+    database_url: str, trusted: dict[str, str], budgets: list[int]
+) -> None:
+    async with serving(
+        database_url, count=1, LOGIN_RATE_LIMIT_PER_CLIENT="2/minute", **trusted
+    ) as (client,):
+        statuses = [
+            (
+                await client.post(
+                    "/api/v1/auth/login",
+                    data={"username": f"nobody{n}@example.com", "password": "guess"},
+                    headers={"X-Forwarded-For": f"203.0.113.{n}"},
+                )
+            ).status_code
+            for n in range(3)
+        ]
+    assert statuses == budgets
 
 
 async def files_appearing(directory: Path, pattern: str, *, count: int) -> list[Path]:

@@ -70,6 +70,8 @@ def _dev(args: argparse.Namespace) -> None:
         reload=True,
         reload_dirs=[str(PACKAGE_DIR)],
         log_config=logging_config(settings.LOG_LEVEL),
+        proxy_headers=bool(settings.FORWARDED_ALLOW_IPS),
+        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
         http=BoundedHeadersProtocol,
     )
 
@@ -86,7 +88,9 @@ def _serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_config=logging_config(settings.LOG_LEVEL),
         server_header=False,
-        proxy_headers=True,
+        # Forwarded headers count only from the proxies the settings name (none by default).
+        proxy_headers=bool(settings.FORWARDED_ALLOW_IPS),
+        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
         # On SIGTERM, stop accepting, let in-flight requests finish for up to this long, then exit.
         timeout_graceful_shutdown=args.graceful_timeout,
         timeout_keep_alive=args.keep_alive,

@@ -24,13 +24,17 @@ from {{ cookiecutter.package_name }}.web.middleware import (
     BodyFormatMiddleware,
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
+    security_headers,
 )
 from {{ cookiecutter.package_name }}.web.openapi import (
     install_openapi,
     operation_id,
     route_templates,
 )
-from {{ cookiecutter.package_name }}.web.server import HEADER_LIMIT_STATE_KEY
+from {{ cookiecutter.package_name }}.web.server import (
+    HEADER_LIMIT_STATE_KEY,
+    SECURITY_HEADERS_STATE_KEY,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +55,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[Mapping[str, int]]:
 {%- endif %}
             logger.info("started", extra={"environment": settings.ENVIRONMENT})
             # Lifespan state: uvicorn hands it to each connection (see web/server.py).
-            yield {HEADER_LIMIT_STATE_KEY: settings.MAX_REQUEST_HEADER_BYTES}
+            yield {
+                HEADER_LIMIT_STATE_KEY: settings.MAX_REQUEST_HEADER_BYTES,
+                SECURITY_HEADERS_STATE_KEY: security_headers(hsts=settings.is_production),
+            }
     finally:
         metrics.forget_this_process()
 {%- if cookiecutter.observability == "full" %}

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
 {%- endif %}
     # NoDecode: accept a plain comma-separated list as well as JSON.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The proxies (addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto
+    # `serve` believes. Empty, the peer is the client, whatever headers it sends: otherwise a
+    # caller could pick its own throttling key. Behind a load balancer, name the balancer.
+    FORWARDED_ALLOW_IPS: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=14, ge=1, le=365)
     # A refresh token presented again this soon after its rotation (two tabs, a retried request
@@ -83,9 +87,9 @@ class Settings(BaseSettings):
     HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)
     EMBEDDED_DB_DIR: str = ".keel/pgdata"
 
-    @field_validator("CORS_ORIGINS", mode="before")
+    @field_validator("CORS_ORIGINS", "FORWARDED_ALLOW_IPS", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):

@@ -115,14 +115,24 @@ class RequestContextMiddleware:
 
     def _add_headers(self, headers: MutableHeaders, path: str, request_id: str) -> None:
         headers[REQUEST_ID_HEADER] = request_id
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if path not in _DOCS_PATHS:
-            headers.setdefault("Content-Security-Policy", _API_CSP)
-        if self.hsts:
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        for name, value in security_headers(hsts=self.hsts, docs=path in _DOCS_PATHS).items():
+            headers.setdefault(name, value)
+
+
+def security_headers(*, hsts: bool, docs: bool = False) -> dict[str, str]:
+    """The headers every response carries, including those the server writes itself
+    (web/server.py). The docs pages set their own Content-Security-Policy."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if not docs:
+        headers["Content-Security-Policy"] = _API_CSP
+    if hsts:
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    return headers
 
 
 class BodySizeLimitMiddleware:
