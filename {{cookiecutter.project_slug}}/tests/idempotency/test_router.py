@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from {{ cookiecutter.package_name }}.idempotency.models import IdempotencyKey
 from {{ cookiecutter.package_name }}.projects.models import Project
@@ -169,3 +169,41 @@ async def test_concurrent_retries_with_an_expired_key_create_once_and_replay(
     assert len({response.json()["id"] for response in responses}) == 1
     replayed = [response.headers.get("idempotent-replayed") for response in responses]
     assert replayed.count("true") == 5
+
+
+async def wait_for_a_lock_wait(connection: AsyncConnection) -> None:
+    """Until some other backend is waiting on a row lock (bounded: 10 s)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        " AND pid <> pg_backend_pid()"
+    )
+    for _ in range(1000):
+        if await connection.scalar(waiting):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the keyed create never waited for the deletion")
+
+
+async def test_a_keyed_create_racing_the_deletion_of_its_user_is_a_conflict_not_a_500(
+    committing_client: AsyncClient, committing_database_url: str
+) -> None:
+    client = committing_client
+    tokens = await sign_up(client, "doomed@example.com")
+    engine = create_async_engine(committing_database_url)
+    try:
+        async with engine.connect() as deleter, engine.connect() as watcher:
+            # The account is deleted in a transaction that stays open: the request below
+            # authenticates (the row is still visible), then its key claim must wait for it.
+            await deleter.execute(delete(User).where(User.email == "doomed@example.com"))
+            request = asyncio.create_task(
+                client.post(PROJECTS, json={"name": "Late"}, headers=with_key(tokens, "k-1"))
+            )
+            await wait_for_a_lock_wait(watcher)
+            await deleter.commit()
+            response = await request
+    finally:
+        await engine.dispose()
+
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "reference_deleted"

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 
 from {{ cookiecutter.package_name }}.core.repository import Repository
 from {{ cookiecutter.package_name }}.idempotency.models import IdempotencyKey
@@ -33,7 +34,15 @@ class IdempotencyKeyRepository(Repository[IdempotencyKey]):
             .on_conflict_do_nothing(index_elements=[IdempotencyKey.user_id, IdempotencyKey.key])
             .returning(IdempotencyKey.id)
         )
-        return (await self.db.execute(statement)).scalar_one_or_none() is not None
+        try:
+            return (await self.db.execute(statement)).scalar_one_or_none() is not None
+        except IntegrityError as exc:
+            # The caller's account was deleted while this request ran: a write naming a row
+            # that is gone, a conflict like any other.
+            conflict = self._conflict(exc)
+            if conflict is None:
+                raise
+            raise conflict from exc
 
     async def find_by_key(self, *, user_id: uuid.UUID, key: str) -> IdempotencyKey | None:
         statement = select(IdempotencyKey).where(
