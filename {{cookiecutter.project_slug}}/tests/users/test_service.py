@@ -4,10 +4,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
+from {{ cookiecutter.package_name }}.core.errors import PermissionDeniedError
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.errors import (
     EmailTakenError,
@@ -98,3 +99,20 @@ async def test_an_admin_cannot_delete_themselves(db: AsyncSession, admin: User) 
     with pytest.raises(SelfModificationError):
         await user_service.delete_user(db, actor=admin, user=admin)
     assert await user_service.find_active_user(db, user_id=admin.id) is admin
+
+
+@pytest.mark.parametrize(
+    "change", [UserUpdate(role=UserRole.USER), UserUpdate(is_active=False), None]
+)
+async def test_an_admin_who_lost_the_role_meanwhile_cannot_remove_another(
+    db: AsyncSession, admin: User, change: UserUpdate | None
+) -> None:
+    other = await create_user(db, email="other-admin@example.com", role=UserRole.ADMIN)
+    # What a concurrent request did first: `admin` was demoted, though the object in hand
+    # (loaded when this request authenticated) still says admin.
+    await db.execute(update(User).where(User.id == admin.id).values(role=UserRole.USER))
+    with pytest.raises(PermissionDeniedError):
+        if change is None:
+            await user_service.delete_user(db, actor=admin, user=other)
+        else:
+            await user_service.update_user(db, actor=admin, user=other, data=change)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth import service as auth_service
+from {{ cookiecutter.package_name }}.core.errors import PermissionDeniedError
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
 from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
 from {{ cookiecutter.package_name }}.users.errors import (
@@ -77,6 +78,8 @@ async def update_user(db: AsyncSession, *, actor: User, user: User, data: UserUp
     deactivated = changes.get("is_active", True) is False
     if user.id == actor.id and (demoted or deactivated):
         raise SelfModificationError
+    if demoted or deactivated:
+        await _keep_an_admin(db, actor=actor)
     await UserRepository(db).update(user, changes)
     if deactivated:
         await auth_service.revoke_sessions(db, user_id=user.id)
@@ -86,4 +89,15 @@ async def update_user(db: AsyncSession, *, actor: User, user: User, data: UserUp
 async def delete_user(db: AsyncSession, *, actor: User, user: User) -> None:
     if user.id == actor.id:
         raise SelfModificationError
+    await _keep_an_admin(db, actor=actor)
     await UserRepository(db).delete(user)
+
+
+async def _keep_an_admin(db: AsyncSession, *, actor: User) -> None:
+    """Before an admin demotes, deactivates or deletes another account: lock the active admins'
+    rows and check the actor is still one of them. Without the lock, two admins doing this to
+    each other at once would each see the other still admin, and leave none. With it, the
+    second waits for the first, then finds it has lost the role; and since the actor is never
+    the target, an admin always remains."""
+    if actor.id not in await UserRepository(db).lock_active_admins():
+        raise PermissionDeniedError("This action needs the admin role")
