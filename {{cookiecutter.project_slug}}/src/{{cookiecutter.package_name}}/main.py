@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[Mapping[str, int]]:
+async def lifespan(app: FastAPI) -> AsyncIterator[Mapping[str, object]]:
     settings: Settings = app.state.settings
     try:
         # Uvicorn waits for in-flight requests before lifespan shutdown; then `open_app_state`
