@@ -144,7 +144,13 @@ def _create_admin(args: argparse.Namespace) -> None:
     async def create(db: AsyncSession) -> None:
         passwords = PasswordHasher()
         try:
-            await user_service.register(db, data=data, passwords=passwords, role=UserRole.ADMIN)
+            await user_service.register(
+                db,
+                data=data,
+                passwords=passwords,
+                refuse_lookalikes=get_settings().REFUSE_LOOKALIKE_EMAILS,
+                role=UserRole.ADMIN,
+            )
         finally:
             passwords.close()
 

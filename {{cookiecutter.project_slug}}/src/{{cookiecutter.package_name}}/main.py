@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.state import open_app_state
 from {{ cookiecutter.package_name }}.health.router import router as health_router
 from {{ cookiecutter.package_name }}.web import metrics
+from {{ cookiecutter.package_name }}.web.docs import OPENAPI_PATH, install_docs
 from {{ cookiecutter.package_name }}.web.handlers import register_error_handlers
 from {{ cookiecutter.package_name }}.web.middleware import (
     BodyFormatMiddleware,
@@ -87,6 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # Served by web/docs.py, with self-hosted assets, when the settings allow.
+        openapi_url=OPENAPI_PATH if settings.api_docs_enabled else None,
+        docs_url=None,
+        redoc_url=None,
 {%- if cookiecutter.observability == "full" %}
         # FastAPI's own request spans, on our provider; the other signals are Prometheus's.
         telemetry={
@@ -107,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     register_error_handlers(app)
     install_openapi(app)
+    if settings.api_docs_enabled:
+        install_docs(app)
     app.include_router(health_router)
     app.include_router(metrics.router)
     app.include_router(api_router)

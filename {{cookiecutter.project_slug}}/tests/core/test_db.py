@@ -72,5 +72,5 @@ async def test_a_failing_commit_is_reported_not_hidden_behind_a_success(
     response = await probe_client.post("/_probe/users/twin@example.com/twice-unflushed")
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
-    assert "uq_users_email_lower" not in response.text
+    assert "uq_users_email_key" not in response.text
     assert await UserRepository(db).find_by_email("twin@example.com") is None

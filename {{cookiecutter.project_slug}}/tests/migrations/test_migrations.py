@@ -1,18 +1,22 @@
 """Migrations run both ways on a scratch database and match the models exactly."""
 
 import configparser
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, make_url
+from sqlalchemy import inspect, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from {{ cookiecutter.package_name }}.core import migrations
+from {{ cookiecutter.package_name }}.users.emails import email_key
 
 from tests.support import scratch_database
 
 PROJECT_ROOT = Path(__file__).parents[2]
+# The migration that keys users by normalized email (users/emails.py).
+EMAIL_KEYS_REVISION = "b3f1c9d2e8a4"
 
 
 @pytest.fixture
@@ -54,3 +58,49 @@ def test_alembic_ini_matches_the_config_the_service_uses() -> None:
     for option in ("script_location", "file_template", "timezone"):
         from_ini = parser["alembic"][option]
         assert from_ini.replace("%%", "%") == config.get_main_option(option), option
+
+
+async def insert_users(connection: AsyncConnection, *emails: str) -> None:
+    for email in emails:
+        await connection.execute(
+            text(
+                "INSERT INTO users (id, email, hashed_password, full_name, role, is_active)"
+                " VALUES (:id, :email, 'x', 'Old', 'user', true)"
+            ),
+            {"id": uuid.uuid4(), "email": email},
+        )
+
+
+async def keys(connection: AsyncConnection) -> dict[str, tuple[str, str]]:
+    rows = await connection.execute(text("SELECT email, email_key, email_lookalike FROM users"))
+    return {email: (key, lookalike) for email, key, lookalike in rows}
+
+
+EXISTING = ("Mixed.Case@Example.com", "\u0130van@example.com", "caf\u00e9@example.org")
+
+
+async def test_the_email_keys_migration_keys_existing_rows_and_round_trips(
+    scratch: AsyncConnection,
+) -> None:
+    # The accounts a service had before the keys existed, as the old index allowed them.
+    await scratch.run_sync(migrations.upgrade, EMAIL_KEYS_REVISION + "-1")
+    await insert_users(scratch, *EXISTING)
+    await scratch.run_sync(migrations.upgrade, EMAIL_KEYS_REVISION)
+    keyed = await keys(scratch)
+    assert keyed["Mixed.Case@Example.com"] == ("mixed.case@example.com",) * 2
+    assert keyed["\u0130van@example.com"][0] == email_key("\u0130van@example.com")
+    await scratch.run_sync(migrations.downgrade, EMAIL_KEYS_REVISION + "-1")
+    emails = set((await scratch.execute(text("SELECT email FROM users"))).scalars())
+    assert emails == set(EXISTING)
+    await scratch.run_sync(migrations.upgrade, "head")
+    assert await keys(scratch) == keyed
+
+
+async def test_the_email_keys_migration_refuses_accounts_that_would_merge(
+    scratch: AsyncConnection,
+) -> None:
+    await scratch.run_sync(migrations.upgrade, EMAIL_KEYS_REVISION + "-1")
+    # Distinct under lower(), one account under the new key (full-width letters).
+    await insert_users(scratch, "ann@example.com", "\uff41nn@example.com")
+    with pytest.raises(RuntimeError, match="merge them first"):
+        await scratch.run_sync(migrations.upgrade, EMAIL_KEYS_REVISION)

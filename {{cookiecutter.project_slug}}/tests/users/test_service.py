@@ -11,6 +11,7 @@ from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.errors import PermissionDeniedError
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.errors import (
+    EmailLookalikeError,
     EmailTakenError,
     InvalidCurrentPasswordError,
     SelfModificationError,
@@ -38,7 +39,9 @@ async def start_session(db: AsyncSession, user: User) -> uuid.UUID:
 
 async def test_register_stores_a_hash_never_the_password(db: AsyncSession) -> None:
     data = UserCreate(email="new@example.com", password="a long passphrase", full_name="New")
-    user = await user_service.register(db, data=data, passwords=FAST_PASSWORDS)
+    user = await user_service.register(
+        db, data=data, passwords=FAST_PASSWORDS, refuse_lookalikes=True
+    )
     assert user.hashed_password.startswith("$argon2id$")
     assert "a long passphrase" not in user.hashed_password
     assert (user.role, user.is_active) == (UserRole.USER, True)
@@ -48,7 +51,26 @@ async def test_an_address_taken_in_another_letter_case_is_refused(db: AsyncSessi
     await create_user(db, email="taken@example.com")
     data = UserCreate(email="TAKEN@example.com", password="a long passphrase", full_name="Twin")
     with pytest.raises(EmailTakenError):
-        await user_service.register(db, data=data, passwords=FAST_PASSWORDS)
+        await user_service.register(db, data=data, passwords=FAST_PASSWORDS, refuse_lookalikes=True)
+
+
+@pytest.mark.parametrize(("refuse", "refused"), [(True, True), (False, False)])
+async def test_a_lookalike_is_refused_when_the_service_is_told_to(
+    db: AsyncSession, *, refuse: bool, refused: bool
+) -> None:
+    await create_user(db, email="taken@example.com")
+    # "taken", with a Cyrillic a (U+0430) in place of the Latin one.
+    data = UserCreate(email="t\u0430ken@example.com", password="a long passphrase", full_name="T")
+    if refused:
+        with pytest.raises(EmailLookalikeError):
+            await user_service.register(
+                db, data=data, passwords=FAST_PASSWORDS, refuse_lookalikes=refuse
+            )
+    else:
+        user = await user_service.register(
+            db, data=data, passwords=FAST_PASSWORDS, refuse_lookalikes=refuse
+        )
+        assert user.email_lookalike == "taken@example.com"
 
 
 async def test_a_wrong_current_password_changes_nothing(db: AsyncSession, user: User) -> None:

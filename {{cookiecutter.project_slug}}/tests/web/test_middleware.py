@@ -89,12 +89,6 @@ async def test_security_headers_are_set_on_api_responses(client: AsyncClient) ->
     assert "strict-transport-security" not in response.headers
 
 
-async def test_docs_page_is_served_without_the_api_csp(client: AsyncClient) -> None:
-    response = await client.get("/docs")
-    assert response.status_code == 200
-    assert "content-security-policy" not in response.headers
-
-
 async def test_hsts_is_sent_in_production(database_url: str) -> None:
     settings = make_settings(
         database_url, ENVIRONMENT="production", SECRET_KEY="p" * 40, CORS_ORIGINS=[]

@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.core.errors import (
     PermissionDeniedError,
 )
 from {{ cookiecutter.package_name }}.core.security import TokenClaims
+from {{ cookiecutter.package_name }}.users.emails import UnusableEmailError, email_key
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 from {{ cookiecutter.package_name }}.web.dependencies import (
@@ -91,9 +92,20 @@ async def throttled_login_form(
     """The login form, once the account is within its attempt budget (the caller's own budget
     was charged before the form was read: see web/throttling.py)."""
     await limiter.hit(
-        settings.LOGIN_RATE_LIMIT_PER_ACCOUNT, scope="login:account", key=form.username.lower()
+        settings.LOGIN_RATE_LIMIT_PER_ACCOUNT,
+        scope="login:account",
+        key=throttling_key(form.username),
     )
     return form
+
+
+def throttling_key(address: str) -> str:
+    """One budget per account, however its address is written; an address no account can
+    have still gets a budget of its own."""
+    try:
+        return email_key(address)
+    except UnusableEmailError:
+        return address
 
 
 ThrottledLoginForm = Annotated[LoginForm, Depends(throttled_login_form)]
@@ -103,7 +115,9 @@ async def throttled_registration(
     data: UserCreate, limiter: Limiter, settings: SettingsDep
 ) -> UserCreate:
     await limiter.hit(
-        settings.REGISTER_RATE_LIMIT_PER_ACCOUNT, scope="register:account", key=data.email.lower()
+        settings.REGISTER_RATE_LIMIT_PER_ACCOUNT,
+        scope="register:account",
+        key=throttling_key(str(data.email)),
     )
     return data
 

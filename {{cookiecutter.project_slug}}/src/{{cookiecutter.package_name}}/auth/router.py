@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.web.dependencies import (
     Lifetimes,
     OwnTransactions,
     Passwords,
+    SettingsDep,
     Tokens,
 )
 from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
@@ -41,10 +42,16 @@ TOKEN_RESPONSE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 )
 @client_budget(lambda settings: settings.REGISTER_RATE_LIMIT_PER_CLIENT, scope="register:client")
 async def register(
-    data: ThrottledRegistration, db: DbSession, passwords: Passwords, response: Response
+    data: ThrottledRegistration,
+    db: DbSession,
+    passwords: Passwords,
+    settings: SettingsDep,
+    response: Response,
 ) -> User:
     """Create an account with an email, a password and a full name."""
-    user = await user_service.register(db, data=data, passwords=passwords)
+    user = await user_service.register(
+        db, data=data, passwords=passwords, refuse_lookalikes=settings.REFUSE_LOOKALIKE_EMAILS
+    )
     response.headers["Location"] = "/api/v1/users/me"
     return user
 

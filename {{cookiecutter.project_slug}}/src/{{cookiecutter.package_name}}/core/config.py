@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     REGISTER_RATE_LIMIT_PER_ACCOUNT: str = "3/hour"
     REFRESH_RATE_LIMIT_PER_CLIENT: str = "60/minute"
     REFRESH_RATE_LIMIT_PER_ACCOUNT: str = "30/minute"
+    # Refuse to register an address that only looks like a registered one (users/emails.py).
+    REFUSE_LOOKALIKE_EMAILS: bool = True
     PASSWORD_CHANGE_RATE_LIMIT_PER_ACCOUNT: str = "5/hour"  # noqa: S105 - a rate, not a secret
     # "fast" makes hashing cheap for test suites (core/passwords.py); refused outside "test".
     PASSWORD_HASH_COST: Literal["standard", "fast"] = "standard"  # noqa: S105 - not a secret
@@ -68,6 +70,9 @@ class Settings(BaseSettings):
     # Refuse PATCH and DELETE without If-Match (428) instead of letting the last write win.
     REQUIRE_IF_MATCH: bool = False
 {%- endif %}
+
+    # /docs, /redoc and /openapi.json: unset, they exist everywhere but in production.
+    API_DOCS: bool | None = None
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     MAX_REQUEST_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
@@ -156,6 +161,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.ENVIRONMENT == "production"
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        """Whether the docs pages and /openapi.json are served: `API_DOCS` when set, else
+        everywhere but production (where the document is a map for attackers too)."""
+        return self.API_DOCS if self.API_DOCS is not None else not self.is_production
 {%- if cookiecutter.include_example_domain == "yes" %}
 
     @property

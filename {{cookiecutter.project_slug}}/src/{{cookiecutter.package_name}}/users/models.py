@@ -1,9 +1,10 @@
 import enum
 
-from sqlalchemy import CheckConstraint, Enum, Index, String, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Enum, String
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from {{ cookiecutter.package_name }}.core.models import Entity, Timestamps
+from {{ cookiecutter.package_name }}.users.emails import email_key, lookalike_key
 
 # Shared with the schemas, so the API refuses exactly what the columns cannot hold.
 EMAIL_LENGTH = 320
@@ -19,7 +20,11 @@ class User(Timestamps, Entity):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('user', 'admin')", name="role"),)
 
+    # As given, for delivery; the account is known by `email_key` (users/emails.py), which is
+    # unique, and `email_lookalike` finds addresses that only look like it.
     email: Mapped[str] = mapped_column(String(EMAIL_LENGTH))
+    email_key: Mapped[str] = mapped_column(String(EMAIL_LENGTH), unique=True)
+    email_lookalike: Mapped[str] = mapped_column(String(EMAIL_LENGTH), index=True)
     hashed_password: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(FULL_NAME_LENGTH))
     role: Mapped[UserRole] = mapped_column(
@@ -33,6 +38,10 @@ class User(Timestamps, Entity):
     )
     is_active: Mapped[bool] = mapped_column(default=True)
 
-
-# Emails are unique regardless of case: Alice@example.com and alice@example.com are one account.
-Index("uq_users_email_lower", func.lower(User.email), unique=True)
+    @validates("email")
+    def _derive_keys(self, _name: str, address: str) -> str:
+        # Set with the address, always: no ORM path can store one without its keys (and a
+        # Core insert that leaves them out fails on their NOT NULL).
+        self.email_key = email_key(address)
+        self.email_lookalike = lookalike_key(self.email_key)
+        return address

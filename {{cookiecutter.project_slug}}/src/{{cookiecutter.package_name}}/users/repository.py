@@ -2,9 +2,10 @@ import uuid
 from collections.abc import Sequence
 from typing import ClassVar
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from {{ cookiecutter.package_name }}.core.repository import ConflictMap, Repository
+from {{ cookiecutter.package_name }}.users.emails import UnusableEmailError, email_key
 from {{ cookiecutter.package_name }}.users.errors import EmailTakenError
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
 
@@ -12,11 +13,29 @@ from {{ cookiecutter.package_name }}.users.models import User, UserRole
 class UserRepository(Repository[User]):
     model = User
     noun = "User"
-    unique_conflicts: ClassVar[ConflictMap] = {"uq_users_email_lower": EmailTakenError}
+    unique_conflicts: ClassVar[ConflictMap] = {"uq_users_email_key": EmailTakenError}
 
     async def find_by_email(self, email: str) -> User | None:
-        statement = select(User).where(func.lower(User.email) == email.lower())
+        """The account an address names, however it is written (see users/emails.py)."""
+        try:
+            key = email_key(email)
+        except UnusableEmailError:
+            return None
+        statement = select(User).where(User.email_key == key)
         return (await self.db.execute(statement)).scalar_one_or_none()
+
+    async def lookalike_exists(self, user: User) -> bool:
+        """Whether another account's address only looks like `user`'s. Registrations of
+        look-alike addresses are serialised by a lock on their shared key until the
+        transaction ends, so two cannot both pass this check at once."""
+        lock = func.pg_advisory_xact_lock(func.hashtextextended(user.email_lookalike, 0))
+        await self.db.execute(select(lock))
+        statement = select(
+            exists().where(
+                User.email_lookalike == user.email_lookalike, User.email_key != user.email_key
+            )
+        )
+        return bool(await self.db.scalar(statement))
 
     async def lock_active_admins(self) -> set[uuid.UUID]:
         """The active admins' IDs, their rows locked until the transaction ends. In ID order,

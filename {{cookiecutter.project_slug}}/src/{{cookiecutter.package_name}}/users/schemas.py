@@ -2,10 +2,19 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from {{ cookiecutter.package_name }}.core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from {{ cookiecutter.package_name }}.core.schemas import NoNul, StrictModel, refuse_nulls
+from {{ cookiecutter.package_name }}.users.emails import email_key
 from {{ cookiecutter.package_name }}.users.models import EMAIL_LENGTH, FULL_NAME_LENGTH, UserRole
 
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
@@ -14,8 +23,16 @@ FullName = Annotated[
 ]
 
 
+def _has_a_key(address: EmailStr) -> EmailStr:
+    email_key(str(address))  # UnusableEmailError is a ValueError: a 422 naming the field
+    return address
+
+
+AccountEmail = Annotated[EmailStr, Field(max_length=EMAIL_LENGTH), AfterValidator(_has_a_key)]
+
+
 class UserCreate(StrictModel):
-    email: EmailStr = Field(max_length=EMAIL_LENGTH)
+    email: AccountEmail
     password: Password
     full_name: FullName
 

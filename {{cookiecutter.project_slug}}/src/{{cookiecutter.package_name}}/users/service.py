@@ -10,6 +10,7 @@ from {{ cookiecutter.package_name }}.core.errors import PermissionDeniedError
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
 from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
 from {{ cookiecutter.package_name }}.users.errors import (
+    EmailLookalikeError,
     InvalidCurrentPasswordError,
     SelfModificationError,
 )
@@ -23,16 +24,22 @@ async def register(
     *,
     data: UserCreate,
     passwords: PasswordHasher,
+    refuse_lookalikes: bool,
     role: UserRole = UserRole.USER,
 ) -> User:
-    """Create an account; a taken email (in any letter case) is an `EmailTakenError`."""
+    """Create an account. An email taken in any form (letter case, width, Unicode
+    normalization) is an `EmailTakenError`; with `refuse_lookalikes`, one that only looks like
+    a taken one is an `EmailLookalikeError`."""
     user = User(
         email=str(data.email),
         hashed_password=await passwords.hash(data.password),
         full_name=data.full_name,
         role=role,
     )
-    return await UserRepository(db).create(user)
+    users = UserRepository(db)
+    if refuse_lookalikes and await users.lookalike_exists(user):
+        raise EmailLookalikeError
+    return await users.create(user)
 
 
 async def update_me(

@@ -32,8 +32,6 @@ access_logger = logging.getLogger("{{ cookiecutter.package_name }}.access")
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client-supplied ID is echoed into logs, so only a short, plain token is accepted.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-# Swagger UI and ReDoc load scripts and styles; every other response is plain JSON.
-_DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # The bodies routes read: JSON, and the OAuth2 login form (POST /auth/login).
 JSON_MEDIA_TYPE = "application/json"
@@ -73,7 +71,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
-                self._add_headers(MutableHeaders(scope=message), scope["path"], request_id)
+                self._add_headers(MutableHeaders(scope=message), request_id)
             await send(message)
 
         try:
@@ -113,23 +111,23 @@ class RequestContextMiddleware:
         template = getattr(route, "path_format", None)
         return template if isinstance(template, str) else None
 
-    def _add_headers(self, headers: MutableHeaders, path: str, request_id: str) -> None:
+    def _add_headers(self, headers: MutableHeaders, request_id: str) -> None:
         headers[REQUEST_ID_HEADER] = request_id
-        for name, value in security_headers(hsts=self.hsts, docs=path in _DOCS_PATHS).items():
+        # setdefault: the docs pages (web/docs.py) bring a policy of their own.
+        for name, value in security_headers(hsts=self.hsts).items():
             headers.setdefault(name, value)
 
 
-def security_headers(*, hsts: bool, docs: bool = False) -> dict[str, str]:
+def security_headers(*, hsts: bool) -> dict[str, str]:
     """The headers every response carries, including those the server writes itself
-    (web/server.py). The docs pages set their own Content-Security-Policy."""
+    (web/server.py)."""
     headers = {
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "no-referrer",
         "Cross-Origin-Opener-Policy": "same-origin",
+        "Content-Security-Policy": _API_CSP,
     }
-    if not docs:
-        headers["Content-Security-Policy"] = _API_CSP
     if hsts:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
     return headers
