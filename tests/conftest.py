@@ -17,6 +17,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_OWN_BASETEMP] = config.option.basetemp
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The slow tests (a bake and its full check each) start first, so the two workers share
+    # them out instead of one worker finishing a long one while the other sits idle.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Bakes are large (a virtual environment each): keep them only when something failed.
     own = session.config.stash.get(_OWN_BASETEMP, None)

@@ -8,10 +8,12 @@ otherwise on the embedded PostgreSQL under .keel/pgdata.
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from io import StringIO
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
@@ -24,8 +26,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.db import resolve_database_url
+from {{ cookiecutter.package_name }}.core.db import ConnectionQueue, resolve_database_url
 from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, RequestIdFilter
+from {{ cookiecutter.package_name }}.core.rate_limit import create_rate_limiter
+from {{ cookiecutter.package_name }}.core.state import AppState
 {%- if cookiecutter.observability == "full" %}
 from {{ cookiecutter.package_name }}.core.tracing import TraceContextFilter
 {%- endif %}
@@ -95,15 +99,63 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url)
 
 
-@pytest.fixture
-async def app(
-    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+@asynccontextmanager
+async def started_app(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], routers: list[APIRouter]
 ) -> AsyncIterator[FastAPI]:
-    """The real application, started through its lifespan, with sessions on the test connection."""
+    """The real application with `routers` added, started through its lifespan, with sessions
+    on the test connection."""
     app = create_app(settings)
+    for router in routers:
+        app.include_router(router)
     app.dependency_overrides[get_sessionmaker] = lambda: sessionmaker
     async with app.router.lifespan_context(app):
         yield app
+
+
+@pytest.fixture(scope="session")
+async def shared_app(database_url: str) -> AsyncIterator[FastAPI]:
+    """One started application per test worker. FastAPI builds every route's dependencies
+    again for each new app (a tenth of a second), which most tests would pay for nothing."""
+    app = create_app(make_settings(database_url))
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+def extra_routers() -> list[APIRouter]:
+    """Routers a test module adds to its app (probes); overriding this gives it an app of its
+    own, as does overriding `settings`."""
+    return []
+
+
+@pytest.fixture
+async def app(
+    shared_app: FastAPI,
+    settings: Settings,
+    extra_routers: list[APIRouter],
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[FastAPI]:
+    """The application under test. Tests with the default settings and routes share the
+    worker's app, with fresh per-test state: sessions on this test's connection, empty rate
+    limit budgets and connection queue, settings a test may replace. Any other test gets an app
+    of its own."""
+    if extra_routers or settings != shared_app.state.settings:
+        async with started_app(settings, sessionmaker, extra_routers) as app:
+            yield app
+        return
+    shared: AppState = shared_app.state.shared
+    shared_app.state.shared = replace(
+        shared,
+        rate_limiter=create_rate_limiter(settings),
+        connection_queue=ConnectionQueue(settings),
+    )
+    shared_app.dependency_overrides[get_sessionmaker] = lambda: sessionmaker
+    try:
+        yield shared_app
+    finally:
+        shared_app.dependency_overrides.clear()
+        shared_app.state.shared = shared
 
 
 @pytest.fixture

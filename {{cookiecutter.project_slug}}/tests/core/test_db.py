@@ -1,10 +1,8 @@
 """The session dependency: one transaction per request, committed before the response is sent,
 rolled back when the route fails."""
 
-from collections.abc import AsyncIterator
-
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,29 +45,29 @@ async def create_probe_user_twice(email: str, db: DbSession) -> dict[str, str]:
 
 
 @pytest.fixture
-async def probe_client(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
-    app.include_router(probe)
-    yield client
+def extra_routers() -> list[APIRouter]:
+    """This module's tests call the probe routes, so they get an app of their own."""
+    return [probe]
 
 
-async def test_a_successful_request_commits(probe_client: AsyncClient, db: AsyncSession) -> None:
-    response = await probe_client.post("/_probe/users/kept@example.com")
+async def test_a_successful_request_commits(client: AsyncClient, db: AsyncSession) -> None:
+    response = await client.post("/_probe/users/kept@example.com")
     assert response.status_code == 201
     assert await UserRepository(db).find_by_email("kept@example.com") is not None
 
 
 async def test_a_failed_request_rolls_back_everything_it_wrote(
-    probe_client: AsyncClient, db: AsyncSession
+    client: AsyncClient, db: AsyncSession
 ) -> None:
-    response = await probe_client.post("/_probe/users/gone@example.com/then-fail")
+    response = await client.post("/_probe/users/gone@example.com/then-fail")
     assert response.status_code == 409
     assert await UserRepository(db).find_by_email("gone@example.com") is None
 
 
 async def test_a_failing_commit_is_reported_not_hidden_behind_a_success(
-    probe_client: AsyncClient, db: AsyncSession
+    client: AsyncClient, db: AsyncSession
 ) -> None:
-    response = await probe_client.post("/_probe/users/twin@example.com/twice-unflushed")
+    response = await client.post("/_probe/users/twin@example.com/twice-unflushed")
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "uq_users_email_key" not in response.text

@@ -1,12 +1,11 @@
 """Every error, from every layer, is one RFC 9457 problem+json envelope, and every code the
 service can answer with is one class, listed in docs/errors.md."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Query
 from httpx import AsyncClient
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
@@ -73,9 +72,9 @@ async def get_database_down() -> None:
 
 
 @pytest.fixture
-async def probe_client(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
-    app.include_router(probe)
-    yield client
+def extra_routers() -> list[APIRouter]:
+    """This module's tests call the probe routes, so they get an app of their own."""
+    return [probe]
 
 
 def assert_problem(response_json: dict[str, object], *, status: int, code: str) -> None:
@@ -104,8 +103,8 @@ async def test_wrong_method_is_a_405_problem_that_keeps_allow(client: AsyncClien
     assert_problem(response.json(), status=405, code="method_not_allowed")
 
 
-async def test_invalid_body_lists_each_field_error(probe_client: AsyncClient) -> None:
-    response = await probe_client.post("/_probe/widgets", json={"name": "", "size": "big"})
+async def test_invalid_body_lists_each_field_error(client: AsyncClient) -> None:
+    response = await client.post("/_probe/widgets", json={"name": "", "size": "big"})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -117,22 +116,22 @@ async def test_invalid_body_lists_each_field_error(probe_client: AsyncClient) ->
     assert all(set(error) == {"loc", "message", "type"} for error in body["errors"])
 
 
-async def test_validation_errors_never_echo_the_input(probe_client: AsyncClient) -> None:
-    response = await probe_client.post(
+async def test_validation_errors_never_echo_the_input(client: AsyncClient) -> None:
+    response = await client.post(
         "/_probe/widgets", json={"name": "s3cret-value-too-long", "size": 1}
     )
     assert response.status_code == 422
     assert "s3cret" not in response.text
 
 
-async def test_invalid_query_parameter_is_a_422_problem(probe_client: AsyncClient) -> None:
-    response = await probe_client.get("/_probe/widgets", params={"limit": 101})
+async def test_invalid_query_parameter_is_a_422_problem(client: AsyncClient) -> None:
+    response = await client.get("/_probe/widgets", params={"limit": 101})
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["query", "limit"]
 
 
-async def test_malformed_json_is_a_422_problem(probe_client: AsyncClient) -> None:
-    response = await probe_client.post(
+async def test_malformed_json_is_a_422_problem(client: AsyncClient) -> None:
+    response = await client.post(
         "/_probe/widgets", content=b'{"name": "a",', headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
@@ -150,23 +149,23 @@ async def test_malformed_json_is_a_422_problem(probe_client: AsyncClient) -> Non
     ],
 )
 async def test_app_errors_render_with_their_status_and_code(
-    probe_client: AsyncClient, path: str, status: int, code: str
+    client: AsyncClient, path: str, status: int, code: str
 ) -> None:
-    response = await probe_client.get(path)
+    response = await client.get(path)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     assert_problem(response.json(), status=status, code=code)
 
 
-async def test_rate_limited_error_carries_retry_after(probe_client: AsyncClient) -> None:
-    response = await probe_client.get("/_probe/throttled")
+async def test_rate_limited_error_carries_retry_after(client: AsyncClient) -> None:
+    response = await client.get("/_probe/throttled")
     assert response.headers["retry-after"] == "7"
 
 
 async def test_unhandled_error_is_a_generic_500_without_details(
-    probe_client: AsyncClient,
+    client: AsyncClient,
 ) -> None:
-    response = await probe_client.get("/_probe/crash")
+    response = await client.get("/_probe/crash")
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -176,8 +175,8 @@ async def test_unhandled_error_is_a_generic_500_without_details(
     assert body["request_id"] == response.headers["x-request-id"]
 
 
-async def test_database_failure_is_a_503_problem_without_sql(probe_client: AsyncClient) -> None:
-    response = await probe_client.get("/_probe/database-down")
+async def test_database_failure_is_a_503_problem_without_sql(client: AsyncClient) -> None:
+    response = await client.get("/_probe/database-down")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert_problem(response.json(), status=503, code="database_unavailable")

@@ -1,12 +1,14 @@
 """Request IDs, security headers, CORS and the body size limit, through real HTTP calls."""
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
 from io import StringIO
 
 import pytest
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from httpx import ASGITransport, AsyncClient
 
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -27,10 +29,22 @@ async def echo_body(request: Request) -> dict[str, int]:
     return {"received": len(body)}
 
 
+async def read_and_swallow_errors(request: Request) -> None:
+    """What an error reporter's request extractor does (Sentry's): read the body early, and
+    ignore anything that goes wrong."""
+    with contextlib.suppress(Exception):
+        await request.body()
+
+
+@echo.post("/after-a-reader", dependencies=[Depends(read_and_swallow_errors)])
+async def echo_after_a_reader(request: Request) -> dict[str, int]:
+    return {"received": len(await request.body())}
+
+
 @pytest.fixture
-async def echo_client(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
-    app.include_router(echo)
-    yield client
+def extra_routers() -> list[APIRouter]:
+    """This module's tests call the probe routes, so they get an app of their own."""
+    return [echo]
 
 
 async def test_a_request_id_is_generated_and_returned(client: AsyncClient) -> None:
@@ -53,9 +67,9 @@ async def test_an_unsafe_incoming_request_id_is_replaced(client: AsyncClient) ->
 
 
 async def test_every_log_line_of_a_request_carries_its_id(
-    echo_client: AsyncClient, log_lines: StringIO
+    client: AsyncClient, log_lines: StringIO
 ) -> None:
-    response = await echo_client.post(
+    response = await client.post(
         "/_probe/echo", content=b"hello", headers={"X-Request-ID": "trace-me", **AS_JSON}
     )
     assert response.status_code == 200
@@ -116,27 +130,64 @@ async def test_cors_allows_only_configured_origins(settings: Settings) -> None:
 
 
 async def test_a_body_over_the_limit_is_refused_from_its_content_length(
-    echo_client: AsyncClient, settings: Settings
+    client: AsyncClient, settings: Settings
 ) -> None:
     too_big = b"x" * (settings.MAX_REQUEST_BODY_BYTES + 1)
-    response = await echo_client.post("/_probe/echo", content=too_big, headers=AS_JSON)
+    response = await client.post("/_probe/echo", content=too_big, headers=AS_JSON)
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "payload_too_large"
 
 
 async def test_a_streamed_body_over_the_limit_is_refused(
-    echo_client: AsyncClient, settings: Settings
+    client: AsyncClient, settings: Settings
 ) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(settings.MAX_REQUEST_BODY_BYTES // 65536 + 2):
             yield b"x" * 65536
 
-    response = await echo_client.post("/_probe/echo", content=chunks(), headers=AS_JSON)
+    response = await client.post("/_probe/echo", content=chunks(), headers=AS_JSON)
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
 
 
-async def test_a_body_within_the_limit_is_read_whole(echo_client: AsyncClient) -> None:
-    response = await echo_client.post("/_probe/echo", content=b"x" * 4096, headers=AS_JSON)
+async def test_a_body_within_the_limit_is_read_whole(client: AsyncClient) -> None:
+    response = await client.post("/_probe/echo", content=b"x" * 4096, headers=AS_JSON)
     assert response.json() == {"received": 4096}
+
+
+async def streamed(body: bytes) -> AsyncIterator[bytes]:
+    """`body` in 64 KB chunks, with no Content-Length."""
+    for start in range(0, len(body), 65536):
+        yield body[start : start + 65536]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"full_name": ' + b"[" * 40 + b"]" * 40 + b"}", "bad_request"),
+        (b'{"full_name": "\xff"}', "bad_request"),
+        (b"x" * (2 * 1024 * 1024), "payload_too_large"),
+    ],
+    ids=["too deep", "not UTF-8", "too large"],
+)
+async def test_a_refused_body_is_answered_before_any_layer_of_the_app_reads_it(
+    client: AsyncClient, body: bytes, code: str
+) -> None:
+    # When the checks ran inside `receive`, a layer that swallowed their error left the route
+    # waiting for the body for ever; the timeout turns such a hang into a failure.
+    async with asyncio.timeout(10):
+        response = await client.post(
+            "/_probe/after-a-reader", content=streamed(body), headers=AS_JSON
+        )
+    assert response.json()["code"] == code
+
+
+async def test_a_body_read_early_by_a_layer_reaches_the_route_too(client: AsyncClient) -> None:
+    async with asyncio.timeout(10):
+        response = await client.post(
+            "/_probe/after-a-reader",
+            content=streamed(b'"' + b"x" * 200_000 + b'"'),
+            headers=AS_JSON,
+        )
+    assert response.json() == {"received": 200_002}

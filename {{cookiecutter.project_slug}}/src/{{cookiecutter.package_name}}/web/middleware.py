@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from http import HTTPStatus
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.errors import (
+    AppError,
+    BadRequestError,
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
@@ -135,7 +136,12 @@ def security_headers(*, hsts: bool) -> dict[str, str]:
 
 class BodySizeLimitMiddleware:
     """Refuses bodies over `max_bytes` with 413: at once when Content-Length says so, otherwise
-    as soon as the streamed (e.g. chunked) body passes the limit."""
+    as soon as the streamed (e.g. chunked) body passes the limit.
+
+    The body is read here, whole, before the app runs, and handed on in one message. A check
+    that raised from inside `receive` instead would depend on every layer in between letting
+    the error through: one that reads the body and swallows errors (Sentry's request
+    extractor does) left the route waiting for a body that was already gone, for ever."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -148,35 +154,56 @@ class BodySizeLimitMiddleware:
 
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            response = problem_response(Request(scope), PayloadTooLargeError(self._detail()))
-            await response(scope, receive, send)
+            await self._refuse(scope, receive, send)
+            return
+        if not _has_body(Headers(scope=scope)):
+            await self.app(scope, receive, send)
             return
 
+        chunks: list[bytes] = []
         received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise StarletteHTTPException(
-                        HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail=self._detail()
-                    )
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away: nobody to answer
+            chunk: bytes = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, replaying(b"".join(chunks), receive), send)
 
-        await self.app(scope, limited_receive, send)
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"The request body is larger than the {self.max_bytes}-byte limit."
+        response = problem_response(Request(scope), PayloadTooLargeError(detail))
+        await response(scope, receive, send)
 
-    def _detail(self) -> str:
-        return f"The request body is larger than the {self.max_bytes}-byte limit."
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands over `body`, already read, as one message, then passes on
+    whatever comes next (a disconnect)."""
+    handed_over = False
+
+    async def replay() -> Message:
+        nonlocal handed_over
+        if handed_over:
+            return await receive()
+        handed_over = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 class BodyFormatMiddleware:
-    """Refuses a body no route can read, before any route parses it: 415 when its Content-Type
-    is missing or is neither JSON nor the login form, 400 as soon as a JSON body turns out not
-    to be UTF-8 (which JSON requires; left alone, some bytes would be read as Latin-1), and 400
-    for a JSON body nested deeper or holding more items than `max_json_depth` and
-    `max_json_items` (see `json_shape_problem`)."""
+    """Refuses a body no route can read, before any route runs: 415 when its Content-Type is
+    missing or is neither JSON nor the login form, 400 when a JSON body is not UTF-8 (which
+    JSON requires; left alone, some bytes would be read as Latin-1), and 400 for a JSON body
+    nested deeper or holding more items than `max_json_depth` and `max_json_items` (see
+    `json_shape_problem`). Runs inside `BodySizeLimitMiddleware`, so the body it reads is
+    already whole and bounded."""
 
     def __init__(self, app: ASGIApp, *, max_json_depth: int, max_json_items: int) -> None:
         self.app = app
@@ -195,43 +222,55 @@ class BodyFormatMiddleware:
         )
         if not is_json and media_type != FORM_MEDIA_TYPE:
             described = f"`{media_type}`" if media_type else "no Content-Type"
-            response = problem_response(
-                Request(scope),
+            await self._refuse(
+                scope,
+                receive,
+                send,
                 UnsupportedMediaTypeError(
                     f"The body has {described}; send it as {JSON_MEDIA_TYPE}"
                     f" (the login form as {FORM_MEDIA_TYPE})."
                 ),
             )
-            await response(scope, receive, send)
             return
         if not is_json:
             await self.app(scope, receive, send)
             return
 
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        # Bounded by BodySizeLimitMiddleware, which runs first.
-        body = bytearray()
+        body = await _read_body(receive)
+        if body is None:
+            return  # the client went away
+        problem = _utf8_problem(body) or json_shape_problem(
+            body, max_depth=self.max_json_depth, max_items=self.max_json_items
+        )
+        if problem:
+            await self._refuse(scope, receive, send, BadRequestError(problem))
+            return
+        await self.app(scope, replaying(body, receive), send)
 
-        async def checked_receive() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                final = not message.get("more_body", False)
-                body.extend(chunk)
-                try:
-                    decoder.decode(chunk, final=final)
-                except UnicodeDecodeError:
-                    raise StarletteHTTPException(
-                        HTTPStatus.BAD_REQUEST, detail="The JSON body is not valid UTF-8."
-                    ) from None
-                problem = final and json_shape_problem(
-                    bytes(body), max_depth=self.max_json_depth, max_items=self.max_json_items
-                )
-                if problem:
-                    raise StarletteHTTPException(HTTPStatus.BAD_REQUEST, detail=problem)
-            return message
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, error: AppError) -> None:
+        await problem_response(Request(scope), error)(scope, receive, send)
 
-        await self.app(scope, checked_receive, send)
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body (one message when `BodySizeLimitMiddleware` read it first), or None if
+    the client disconnected before sending it all."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _utf8_problem(body: bytes) -> str | None:
+    try:
+        codecs.decode(body, "utf-8")
+    except UnicodeDecodeError:
+        return "The JSON body is not valid UTF-8."
+    return None
 
 
 def json_shape_problem(body: bytes, *, max_depth: int, max_items: int) -> str | None:
