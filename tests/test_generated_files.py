@@ -77,7 +77,7 @@ def test_the_kubernetes_manifests_pass_strict_schema_validation(
     manifests = sorted((project / "deploy" / "kubernetes").glob("*.yaml"))
     # kustomization.yaml is kustomize's own file, not a Kubernetes object.
     objects = [path.name for path in manifests if path.name != "kustomization.yaml"]
-    assert len(objects) == 7, objects
+    assert len(objects) == 9, objects
     result = run(
         tool("kubernetes-validate"),
         "--strict",

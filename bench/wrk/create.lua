@@ -1,9 +1,11 @@
 -- POST a new task, each with its own title; with BENCH_IDEMPOTENT=1, each also with its own
--- Idempotency-Key (a new key is a new create, so every request writes a row).
+-- Idempotency-Key (a new key is a new create, so every request writes a row); with
+-- BENCH_ASSIGNEE=<user id>, each assigned to that user (which defers the assignee's job).
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
 wrk.headers["Content-Type"] = "application/json"
 local idempotent = os.getenv("BENCH_IDEMPOTENT") == "1"
+local assignee = os.getenv("BENCH_ASSIGNEE")
 local threads = 0
 
 function setup(thread)
@@ -24,5 +26,9 @@ function request()
   if idempotent then
     headers["Idempotency-Key"] = string.format("bench-%d-%d-%d", os.time(), id, counter)
   end
-  return wrk.format(nil, nil, headers, '{"title":"' .. name .. '"}')
+  local body = '{"title":"' .. name .. '"'
+  if assignee then
+    body = body .. ',"assignee_id":"' .. assignee .. '"'
+  end
+  return wrk.format(nil, nil, headers, body .. "}")
 end

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import ConnectionQueue, resolve_database_url
-from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, RequestIdFilter
+from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, LogContextFilter
 from {{ cookiecutter.package_name }}.core.rate_limit import create_rate_limiter
 from {{ cookiecutter.package_name }}.core.state import AppState
 {%- if cookiecutter.observability == "full" %}
@@ -262,7 +262,7 @@ def log_lines() -> Iterator[StringIO]:
     stream = StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
+    handler.addFilter(LogContextFilter())
 {%- if cookiecutter.observability == "full" %}
     handler.addFilter(TraceContextFilter())
 {%- endif %}

@@ -8,16 +8,23 @@ import itertools
 import json
 import re
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypedDict
+from typing import Any, ParamSpec, TypedDict
 
 from httpx import AsyncClient
+from procrastinate import JobContext
+from procrastinate.jobs import Job
+from procrastinate.tasks import Task
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from {{ cookiecutter.package_name }}.core import db, migrations
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.db import UnitsOfWork
+from {{ cookiecutter.package_name }}.core.jobs import UNITS_OF_WORK, job_app
 from {{ cookiecutter.package_name }}.scaffold.domain import PROJECT_ROOT, check
 from {{ cookiecutter.package_name }}.scaffold.names import (
     DomainNames,
@@ -25,6 +32,8 @@ from {{ cookiecutter.package_name }}.scaffold.names import (
 )
 
 from tests.factories import DEFAULT_PASSWORD
+
+P = ParamSpec("P")
 
 # Transaction control the fixtures themselves issue; not counted as the code's statements.
 _TRANSACTION_CONTROL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
@@ -158,3 +167,33 @@ def unused_domain_names() -> DomainNames:
         except ScaffoldError:
             continue
     raise AssertionError  # unreachable: count() never ends
+
+
+@dataclass(frozen=True)
+class DeferredJob:
+    task_name: str
+    arguments: dict[str, object]
+
+
+@dataclass
+class RecordingJobQueue:
+    """A `JobQueue` that only remembers what was deferred: for service tests, where the job
+    itself is not under test."""
+
+    deferred: list[DeferredJob] = field(default_factory=list)
+
+    async def defer(self, task: Task[Any, Any, P], /, *args: P.args, **kwargs: P.kwargs) -> None:
+        assert not args, "job arguments are keyword-only"
+        self.deferred.append(DeferredJob(task.name, dict(kwargs)))
+
+
+def job_context(units: UnitsOfWork, *, task_name: str = "tests.job", job_id: int = 1) -> JobContext:
+    """The context the worker gives a job, for calling a task directly in a test."""
+    job = Job(id=job_id, queue="default", lock=None, queueing_lock=None, task_name=task_name)
+    return JobContext(
+        app=job_app,
+        job=job,
+        start_timestamp=time.time(),
+        abort_reason=lambda: None,
+        additional_context={UNITS_OF_WORK: units},
+    )

@@ -85,7 +85,8 @@ def test_the_import_contract_catches_the_web_framework_below_the_routers(
     target.write_text(planted + target.read_text())
     result = lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout
-    assert "never reach fastapi or \nstarlette BROKEN" in result.stdout
+    # import-linter wraps the contract's name to the width of a terminal.
+    assert "never reach fastapi or starlette BROKEN" in " ".join(result.stdout.split())
     dotted = f"{PACKAGE}.{module.removesuffix('.py').replace('/', '.')}"
     assert f"{dotted} -> " in result.stdout
 

@@ -1,28 +1,18 @@
 """The command line: its commands exist, and `openapi` and `migrate` do their work."""
 
-import asyncio
 import io
 import json
 import logging
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
-from sqlalchemy import func, insert, make_url, select
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import make_url
 
-from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.cli import build_parser, main
 from {{ cookiecutter.package_name }}.core import migrations
 from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.core.models import Entity
-{%- if cookiecutter.include_example_domain == "yes" %}
-from {{ cookiecutter.package_name }}.idempotency.models import IdempotencyKey
-{%- endif %}
-from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.support import free_port, scratch_database, unused_domain_names
 
@@ -117,76 +107,6 @@ def test_create_admin_refuses_a_weak_password(
     monkeypatch.setenv("DATABASE_URL", database_url)
     with pytest.raises(SystemExit, match="create-admin: password: String should have at least 8"):
         create_admin("root@example.com", "short", monkeypatch)
-
-
-async def add_expired_and_live_rows(url: str) -> None:
-    engine = create_async_engine(url)
-    now = datetime.now(UTC)
-    expired, live = now - timedelta(minutes=1), now + timedelta(hours=1)
-    user = {
-        "id": uuid.uuid4(),
-        "email": "k@example.com",
-        # A Core insert: the model's hook that derives the keys (ORM only) does not run.
-        "email_key": "k@example.com",
-        "email_lookalike": "k@example.com",
-        "hashed_password": "x",
-        "full_name": "K",
-    }
-    async with engine.begin() as connection:
-        await connection.execute(insert(User).values(user))
-        await connection.execute(
-            insert(RefreshToken),
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "family_id": uuid.uuid4(),
-                    "user_id": user["id"],
-                    "expires_at": at,
-                }
-                for at in (expired, live)
-            ],
-        )
-{%- if cookiecutter.include_example_domain == "yes" %}
-        await connection.execute(
-            insert(IdempotencyKey),
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "user_id": user["id"],
-                    "key": key,
-                    "fingerprint": "f",
-                    "expires_at": at,
-                }
-                for key, at in (("expired", expired), ("live", live))
-            ],
-        )
-{%- endif %}
-    await engine.dispose()
-
-
-async def count_rows(url: str, table: type[Entity]) -> int:
-    engine = create_async_engine(url)
-    async with engine.connect() as connection:
-        count = await connection.execute(select(func.count()).select_from(table))
-        total = count.scalar_one()
-    await engine.dispose()
-    return total
-
-
-def test_purge_expired_deletes_only_what_is_past_its_lifetime(
-    empty_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("DATABASE_URL", empty_database)
-    main(["migrate"])
-    asyncio.run(add_expired_and_live_rows(empty_database))
-    main(["purge-expired"])
-    output = capsys.readouterr().out
-    assert "Deleted 1 expired refresh tokens\n" in output
-    assert asyncio.run(count_rows(empty_database, RefreshToken)) == 1
-{%- if cookiecutter.include_example_domain == "yes" %}
-    assert "Deleted 1 expired idempotency keys\n" in output
-    assert asyncio.run(count_rows(empty_database, IdempotencyKey)) == 1
-{%- endif %}
 
 
 def test_new_domain_refuses_a_bad_name_in_one_line() -> None:

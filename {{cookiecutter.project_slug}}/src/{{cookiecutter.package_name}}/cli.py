@@ -10,9 +10,10 @@ import asyncio
 import getpass
 import json
 import os
+import subprocess
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
@@ -20,14 +21,11 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.auth import service as auth_service
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.db import (
-    create_engine,
-    create_sessionmaker,
+    in_one_transaction,
     resolve_database_url,
     scratch_database,
-    unit_of_work,
 )
 from {{ cookiecutter.package_name }}.core.errors import (
     DATABASE_UNAVAILABLE_ERRORS,
@@ -36,9 +34,6 @@ from {{ cookiecutter.package_name }}.core.errors import (
 )
 from {{ cookiecutter.package_name }}.core.logging import configure_logging, logging_config
 from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
-{%- if cookiecutter.include_example_domain == "yes" %}
-from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
-{%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.scaffold import domain as scaffold
 from {{ cookiecutter.package_name }}.scaffold.names import ScaffoldError
@@ -46,6 +41,7 @@ from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import UserRole
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 from {{ cookiecutter.package_name }}.web.server import BoundedHeadersProtocol
+from {{ cookiecutter.package_name }}.worker import commands as worker_commands
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.main:create_app"
 PACKAGE_DIR = Path(__file__).parent
@@ -53,7 +49,7 @@ PACKAGE_DIR = Path(__file__).parent
 
 def _dev(args: argparse.Namespace) -> None:
     settings = get_settings()
-    configure_logging(settings.LOG_LEVEL)
+    configure_logging(settings.LOG_LEVEL, settings.log_format)
     database_url = resolve_database_url(settings)
     # The reloading worker is a new process: hand it the (possibly embedded) database's URL.
     os.environ["DATABASE_URL"] = database_url
@@ -62,18 +58,26 @@ def _dev(args: argparse.Namespace) -> None:
     from {{ cookiecutter.package_name }}.core import migrations  # noqa: PLC0415
 
     migrations.upgrade(database_url)
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=args.host,
-        port=args.port,
-        reload=True,
-        reload_dirs=[str(PACKAGE_DIR)],
-        log_config=logging_config(settings.LOG_LEVEL),
-        proxy_headers=bool(settings.FORWARDED_ALLOW_IPS),
-        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
-        http=BoundedHeadersProtocol,
+    # The job worker beside the API, both reloading on code changes; one Ctrl-C stops both.
+    worker = subprocess.Popen(  # noqa: S603 - this interpreter, this package
+        [sys.executable, "-m", PACKAGE_DIR.name, "worker", "--reload", "--status-port", "0"]
     )
+    try:
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            reload=True,
+            reload_dirs=[str(PACKAGE_DIR)],
+            log_config=logging_config(settings.LOG_LEVEL, settings.log_format),
+            proxy_headers=bool(settings.FORWARDED_ALLOW_IPS),
+            forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
+            http=BoundedHeadersProtocol,
+        )
+    finally:
+        worker.terminate()
+        worker.wait()
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -86,7 +90,7 @@ def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_config=logging_config(settings.LOG_LEVEL),
+        log_config=logging_config(settings.LOG_LEVEL, settings.log_format),
         server_header=False,
         # Forwarded headers count only from the proxies the settings name (none by default).
         proxy_headers=bool(settings.FORWARDED_ALLOW_IPS),
@@ -112,25 +116,10 @@ def _share_metrics_between_workers() -> None:
 
 def _migrate(args: argparse.Namespace) -> None:
     settings = get_settings()
-    configure_logging(settings.LOG_LEVEL)
+    configure_logging(settings.LOG_LEVEL, settings.log_format)
     from {{ cookiecutter.package_name }}.core import migrations  # noqa: PLC0415 - see _dev
 
     migrations.upgrade(resolve_database_url(settings), args.revision)
-
-
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[None]]) -> None:
-    """Run `work` in one committed transaction on the configured database."""
-
-    async def run() -> None:
-        settings = get_settings()
-        engine = create_engine(settings, resolve_database_url(settings))
-        try:
-            async with unit_of_work(create_sessionmaker(engine)) as db:
-                await work(db)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
 
 
 def _create_admin(args: argparse.Namespace) -> None:
@@ -155,22 +144,10 @@ def _create_admin(args: argparse.Namespace) -> None:
             passwords.close()
 
     try:
-        _in_transaction(create)
+        in_one_transaction(get_settings(), create)
     except AppError as exc:
         raise SystemExit(f"create-admin: {exc.detail}") from None
     sys.stdout.write(f"Created admin {data.email}\n")
-
-
-def _purge_expired(_args: argparse.Namespace) -> None:
-    async def purge(db: AsyncSession) -> None:
-        tokens = await auth_service.purge_expired_tokens(db)
-        sys.stdout.write(f"Deleted {tokens} expired refresh tokens\n")
-{%- if cookiecutter.include_example_domain == "yes" %}
-        keys = await idempotency_service.purge_expired(db)
-        sys.stdout.write(f"Deleted {keys} expired idempotency keys\n")
-{%- endif %}
-
-    _in_transaction(purge)
 
 
 def _openapi(args: argparse.Namespace) -> None:
@@ -281,10 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     admin.set_defaults(handler=_create_admin)
 
-    purge = commands.add_parser(
-        "purge-expired", help="delete records past their lifetime, e.g. refresh tokens (daily)"
-    )
-    purge.set_defaults(handler=_purge_expired)
+    worker_commands.add_commands(commands)
 
     domain = commands.add_parser(
         "new-domain", help="write a new domain with its tests and migration, and mount it"

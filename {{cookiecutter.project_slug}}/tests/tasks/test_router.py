@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.projects.models import Project
@@ -50,6 +50,30 @@ async def test_create_returns_the_task_with_location_and_exact_decimal(
     assert body["estimate"] == "19.99"
     assert body["status"] == "todo"
     assert body["assignee"] == {"id": str(user.id), "full_name": "Member"}
+
+
+async def test_assigning_a_task_queues_the_assignees_notification_in_the_same_transaction(
+    client: AsyncClient, db: AsyncSession, project: Project, user: User, user_tokens: TokenPairJson
+) -> None:
+    response = await client.post(
+        tasks_url(project),
+        json={"title": "Write copy", "assignee_id": str(user.id)},
+        headers=bearer(user_tokens["access_token"]),
+    )
+    jobs = await db.execute(
+        text("SELECT task_name, args FROM procrastinate_jobs WHERE args->>'task_id' = :id"),
+        {"id": response.json()["id"]},
+    )
+    assert [tuple(job) for job in jobs] == [
+        (
+            "tasks.notify_assignee",
+            {
+                "project_id": str(project.id),
+                "task_id": response.json()["id"],
+                "assignee_id": str(user.id),
+            },
+        )
+    ]
 
 
 @pytest.mark.parametrize(

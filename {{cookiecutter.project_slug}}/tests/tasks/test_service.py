@@ -1,4 +1,5 @@
-"""The task rules without HTTP: assignees, partial updates, and versions."""
+"""The task rules without HTTP: assignees, partial updates, versions, and the assignee's
+notification (deferred to a fake queue here; tests/worker runs the real one)."""
 
 import uuid
 
@@ -14,12 +15,14 @@ from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.factories import create_user
 from tests.projects.factories import create_project, create_task
+from tests.support import DeferredJob, RecordingJobQueue
 
 
 async def test_a_task_can_be_assigned_to_the_projects_owner(db: AsyncSession, user: User) -> None:
     project = await create_project(db, owner=user)
+    jobs = RecordingJobQueue()
     task = await task_service.create_task(
-        db, project=project, data=TaskCreate(title="Write", assignee_id=user.id)
+        db, project=project, data=TaskCreate(title="Write", assignee_id=user.id), jobs=jobs
     )
     assert (task.project_id, task.assignee_id, task.status) == (
         project.id,
@@ -28,6 +31,50 @@ async def test_a_task_can_be_assigned_to_the_projects_owner(db: AsyncSession, us
     )
     assert task.assignee is not None
     assert task.assignee.id == user.id
+    assert jobs.deferred == [
+        DeferredJob(
+            "tasks.notify_assignee",
+            {"project_id": project.id, "task_id": task.id, "assignee_id": user.id},
+        )
+    ]
+
+
+async def test_a_task_created_without_an_assignee_notifies_nobody(
+    db: AsyncSession, user: User
+) -> None:
+    jobs = RecordingJobQueue()
+    project = await create_project(db, owner=user)
+    await task_service.create_task(db, project=project, data=TaskCreate(title="W"), jobs=jobs)
+    assert jobs.deferred == []
+
+
+@pytest.mark.parametrize(
+    ("before", "change", "notified"),
+    [
+        ("nobody", "the owner", True),
+        ("the owner", "the owner", False),
+        ("the owner", "nobody", False),
+        ("the owner", "no change", False),
+    ],
+)
+async def test_only_a_change_to_a_new_assignee_notifies_them(
+    db: AsyncSession, user: User, before: str, change: str, notified: bool
+) -> None:
+    project = await create_project(db, owner=user)
+    task = await create_task(db, project=project, assignee=user if before == "the owner" else None)
+    data = {"the owner": {"assignee_id": user.id}, "nobody": {"assignee_id": None}}
+    jobs = RecordingJobQueue()
+    await task_service.update_task(
+        db,
+        project=project,
+        task=task,
+        data=TaskUpdate.model_validate(data.get(change, {"title": "Renamed"})),
+        expected_versions=None,
+        jobs=jobs,
+    )
+    assert [job.task_name for job in jobs.deferred] == (
+        ["tasks.notify_assignee"] if notified else []
+    )
 
 
 @pytest.mark.parametrize("who", ["another user", "nobody"])
@@ -38,7 +85,10 @@ async def test_any_other_assignee_is_refused_alike_before_anything_is_written(
     assignee_id = (await create_user(db)).id if who == "another user" else uuid.uuid4()
     with pytest.raises(ValidationFailedError) as error:
         await task_service.create_task(
-            db, project=project, data=TaskCreate(title="Write", assignee_id=assignee_id)
+            db,
+            project=project,
+            data=TaskCreate(title="Write", assignee_id=assignee_id),
+            jobs=RecordingJobQueue(),
         )
     assert [field.loc for field in error.value.errors] == [["body", "assignee_id"]]
     tasks, total = await task_service.list_tasks(db, project=project, query=TaskQuery())
@@ -54,6 +104,7 @@ async def test_an_update_changes_only_the_fields_sent(db: AsyncSession, user: Us
         task=task,
         data=TaskUpdate.model_validate({"description": None, "status": "doing"}),
         expected_versions=None,
+        jobs=RecordingJobQueue(),
     )
     assert (updated.title, updated.description, updated.status) == ("Kept", None, "doing")
 
@@ -70,6 +121,7 @@ async def test_an_update_against_another_version_changes_nothing(
             task=task,
             data=TaskUpdate(title="Lost"),
             expected_versions=frozenset({7}),
+            jobs=RecordingJobQueue(),
         )
     await db.refresh(task)
     assert task.title == "Kept"

@@ -136,11 +136,6 @@ async def revoke_sessions(
     )
 
 
-async def purge_expired_tokens(db: AsyncSession) -> int:
-    """Delete refresh tokens past their expiry (useless by then); returns how many."""
-    return await RefreshTokenRepository(db).delete_expired(now=datetime.now(UTC))
-
-
 async def authenticate(db: AsyncSession, *, claims: TokenClaims) -> User:
     """The active user an access token was issued to, while the token's session is live.
 

@@ -10,6 +10,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from {{ cookiecutter.package_name }}.core.logging import LogFormat
+
 Environment = Literal["local", "test", "production"]
 # The only algorithms a token may be signed with; one is chosen, and nothing else is accepted.
 JwtAlgorithm = Literal["HS256", "RS256", "ES256"]
@@ -75,6 +77,8 @@ class Settings(BaseSettings):
     API_DOCS: bool | None = None
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # json everywhere but `local`, where a person reads the terminal: console lines there.
+    LOG_FORMAT: LogFormat | None = None
     MAX_REQUEST_BODY_BYTES: int = Field(default=1_048_576, ge=1024)
     # A JSON body may nest this deep and hold this many items (values in arrays and members of
     # objects, all together); beyond, it is refused before it is parsed (web/middleware.py).
@@ -161,6 +165,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.ENVIRONMENT == "production"
+
+    @property
+    def log_format(self) -> LogFormat:
+        if self.LOG_FORMAT is not None:
+            return self.LOG_FORMAT
+        return "console" if self.ENVIRONMENT == "local" else "json"
 
     @property
     def api_docs_enabled(self) -> bool:

@@ -6,9 +6,12 @@ open their own.
 import asyncio
 import math
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+{%- if cookiecutter.python_version == "3.11" %}
+from typing import TypeVar
+{%- endif %}
 
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import (
@@ -159,6 +162,30 @@ class UnitsOfWork:
 
     def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
         return unit_of_work(self._sessionmaker)
+{%- if cookiecutter.python_version == "3.11" %}
+
+
+T = TypeVar("T")
+
+
+def in_one_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+{%- else %}
+
+
+def in_one_transaction[T](settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+{%- endif %}
+    """Run `work` in one committed transaction on the configured database, from synchronous
+    code (a command): its own engine, closed afterwards."""
+
+    async def run() -> T:
+        engine = create_engine(settings, resolve_database_url(settings))
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as db:
+                return await work(db)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 def resolve_database_url(settings: Settings) -> str:

@@ -1,18 +1,32 @@
-"""JSON logs, one object per line, each carrying the request ID of the request that wrote it."""
+"""Logs, one line per record, each carrying the request ID of the request that wrote it, or
+the ID and task of the job. JSON by default; `console` lines for a person at a terminal."""
 
 import json
 import logging
 import logging.config
+import os
+import sys
 from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
+
+LogFormat = Literal["json", "console"]
+
+
+@dataclass(frozen=True)
+class JobLogContext:
+    job_id: int | None
+    task_name: str
+
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+_job: ContextVar[JobLogContext | None] = ContextVar("job", default=None)
 
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged.
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None)).keys()
-    | {"message", "asctime", "request_id", "color_message"}
+    | {"message", "asctime", "request_id", "job_id", "task_name", "color_message"}
 )
 
 
@@ -29,10 +43,36 @@ def reset_request_id(token: Token[str | None]) -> None:
     _request_id.reset(token)
 
 
-class RequestIdFilter(logging.Filter):
+def bind_job(job_id: int | None, task_name: str) -> Token[JobLogContext | None]:
+    """Name the job the current context runs; returns a token for `reset_job`."""
+    return _job.set(JobLogContext(job_id, task_name))
+
+
+def reset_job(token: Token[JobLogContext | None]) -> None:
+    _job.reset(token)
+
+
+class LogContextFilter(logging.Filter):
+    """Adds the request ID, and inside a job its ID and task name, to every record. The job
+    worker's own records about a job carry the job itself (`record.job`, a dict)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()
+        job = _job.get()
+        described = getattr(record, "job", None)
+        if job is not None:
+            record.job_id, record.task_name = job.job_id, job.task_name
+        elif isinstance(described, dict):
+            record.job_id, record.task_name = described.get("id"), described.get("task_name")
         return True
+
+
+def _context(record: logging.LogRecord) -> dict[str, Any]:
+    context: dict[str, Any] = {"request_id": getattr(record, "request_id", None)}
+    if hasattr(record, "task_name"):
+        context["job_id"] = getattr(record, "job_id", None)
+        context["task_name"] = record.task_name
+    return context
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,7 +84,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None),
+            **_context(record),
         }
         entry.update(
             (key, value) for key, value in vars(record).items() if key not in _STANDARD_ATTRS
@@ -54,31 +94,62 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def logging_config(level: str) -> dict[str, Any]:
-    """A dictConfig for the app and uvicorn alike, so every line is JSON."""
+_LEVEL_COLOURS = {"DEBUG": "2", "INFO": "32", "WARNING": "33", "ERROR": "31", "CRITICAL": "1;31"}
+
+
+class ConsoleFormatter(logging.Formatter):
+    """One line a person reads: the time, the level, the logger, the request or the job, the
+    message; the level in colour when the output is a terminal (and NO_COLOR is unset)."""
+
+    def __init__(self, *, colour: bool | None = None) -> None:
+        super().__init__()
+        if colour is None:
+            colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created).astimezone()  # the reader's clock
+        level = f"{record.levelname:<5}"
+        if self.colour:
+            level = f"\033[{_LEVEL_COLOURS.get(record.levelname, '0')}m{level}\033[0m"
+        context = _context(record)
+        if "task_name" in context:
+            where = f" [job {context['job_id']} {context['task_name']}]"
+        elif context["request_id"] is not None:
+            where = f" [{context['request_id']}]"
+        else:
+            where = ""
+        line = f"{moment:%H:%M:%S.%f}"[:-3] + f" {level} {record.name}{where} {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def logging_config(level: str, log_format: LogFormat = "json") -> dict[str, Any]:
+    """A dictConfig for the app, the worker and uvicorn alike, so every line has one format."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
 {%- if cookiecutter.observability == "full" %}
         "filters": {
-            "request_id": {"()": RequestIdFilter},
+            "context": {"()": LogContextFilter},
             # trace_id and span_id on every line (core/tracing.py).
             "trace_context": {
                 "()": "{{ cookiecutter.package_name }}.core.tracing.TraceContextFilter",
             },
         },
 {%- else %}
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {"context": {"()": LogContextFilter}},
 {%- endif %}
-        "formatters": {"json": {"()": JsonFormatter}},
+        "formatters": {"json": {"()": JsonFormatter}, "console": {"()": ConsoleFormatter}},
         "handlers": {
             "stdout": {
                 "class": "logging.StreamHandler",
-                "formatter": "json",
+                "formatter": log_format,
 {%- if cookiecutter.observability == "full" %}
-                "filters": ["request_id", "trace_context"],
+                "filters": ["context", "trace_context"],
 {%- else %}
-                "filters": ["request_id"],
+                "filters": ["context"],
 {%- endif %}
                 "stream": "ext://sys.stdout",
             }
@@ -97,5 +168,5 @@ def logging_config(level: str) -> dict[str, Any]:
     }
 
 
-def configure_logging(level: str) -> None:
-    logging.config.dictConfig(logging_config(level))
+def configure_logging(level: str, log_format: LogFormat = "json") -> None:
+    logging.config.dictConfig(logging_config(level, log_format))

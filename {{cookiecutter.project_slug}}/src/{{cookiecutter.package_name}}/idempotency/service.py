@@ -84,8 +84,3 @@ async def run_once(
         location=response.location,
     )
     return response
-
-
-async def purge_expired(db: AsyncSession) -> int:
-    """Delete the keys past their lifetime; returns how many."""
-    return await IdempotencyKeyRepository(db).delete_expired(now=datetime.now(UTC))

@@ -17,7 +17,13 @@ config = context.config
 target_metadata = Base.metadata
 
 if not logging.getLogger().handlers:
-    configure_logging(get_settings().LOG_LEVEL)
+    configure_logging(get_settings().LOG_LEVEL, get_settings().log_format)
+
+
+def _include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Leave the job queue's tables out of autogenerate: procrastinate owns them, and its own
+    migration files create them (see the migration that creates the job queue)."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
 
 
 def _database_url() -> str:
@@ -41,6 +47,7 @@ def _run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=_include_name,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

@@ -10,7 +10,7 @@ from {{ cookiecutter.package_name }}.tasks.dependencies import TaskQueryDep, Vis
 from {{ cookiecutter.package_name }}.tasks.models import Task
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
 from {{ cookiecutter.package_name }}.web.conditional import IfMatch, etag
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession
+from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Jobs
 from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
 
 router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"])
@@ -42,12 +42,12 @@ async def list_tasks(project: VisibleProject, query: TaskQueryDep, db: DbSession
     },
 )
 async def create_task(
-    data: TaskCreate, project: VisibleProject, db: DbSession, idempotent: Idempotent
+    data: TaskCreate, project: VisibleProject, db: DbSession, jobs: Jobs, idempotent: Idempotent
 ) -> TaskRead:
     """Add a task to a project; send an `Idempotency-Key` header to make retries safe."""
 
     async def create() -> tuple[TaskRead, uuid.UUID]:
-        task = await task_service.create_task(db, project=project, data=data)
+        task = await task_service.create_task(db, project=project, data=data, jobs=jobs)
         return TaskRead.model_validate(task), task.id
 
     return await idempotent.run(db, body=data, read_model=TaskRead, create=create)
@@ -71,11 +71,12 @@ async def update_task(
     task: VisibleTask,
     if_match: IfMatch,
     db: DbSession,
+    jobs: Jobs,
     response: Response,
 ) -> Task:
     """Change a task (send `If-Match` to avoid lost updates)."""
     task = await task_service.update_task(
-        db, project=project, task=task, data=data, expected_versions=if_match
+        db, project=project, task=task, data=data, expected_versions=if_match, jobs=jobs
     )
     response.headers["ETag"] = etag(task.version)
     return task

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.errors import FieldError, ValidationFailedError
+from {{ cookiecutter.package_name }}.core.jobs import JobQueue
 from {{ cookiecutter.package_name }}.core.versioning import ExpectedVersions, check_version
 from {{ cookiecutter.package_name }}.projects.models import Project
+from {{ cookiecutter.package_name }}.tasks.jobs import notify_assignee
 from {{ cookiecutter.package_name }}.tasks.models import Task
 from {{ cookiecutter.package_name }}.tasks.repository import TaskRepository
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskCreate, TaskQuery, TaskUpdate
@@ -27,10 +29,15 @@ async def get_task(db: AsyncSession, *, project: Project, task_id: uuid.UUID) ->
     return await TaskRepository.in_project(db, project.id).get(task_id)
 
 
-async def create_task(db: AsyncSession, *, project: Project, data: TaskCreate) -> Task:
+async def create_task(
+    db: AsyncSession, *, project: Project, data: TaskCreate, jobs: JobQueue
+) -> Task:
     assignee = await _assignee(db, project=project, assignee_id=data.assignee_id)
     task = Task(project_id=project.id, **data.model_dump(), assignee=assignee)
-    return await TaskRepository.in_project(db, project.id).create(task)
+    task = await TaskRepository.in_project(db, project.id).create(task)
+    if assignee is not None:
+        await _tell_assignee(jobs, task=task, assignee=assignee)
+    return task
 
 
 async def update_task(
@@ -40,13 +47,18 @@ async def update_task(
     task: Task,
     data: TaskUpdate,
     expected_versions: ExpectedVersions,
+    jobs: JobQueue,
 ) -> Task:
     check_version(task.version, expected_versions, noun="Task")
     changes = data.model_dump(exclude_unset=True)
+    reassigned = "assignee_id" in changes and data.assignee_id != task.assignee_id
     if "assignee_id" in changes:
         # Checked before anything is written: a refused ID changes nothing.
         changes["assignee"] = await _assignee(db, project=project, assignee_id=data.assignee_id)
-    return await TaskRepository.in_project(db, project.id).update(task, changes)
+    task = await TaskRepository.in_project(db, project.id).update(task, changes)
+    if reassigned and task.assignee is not None:
+        await _tell_assignee(jobs, task=task, assignee=task.assignee)
+    return task
 
 
 async def delete_task(
@@ -54,6 +66,13 @@ async def delete_task(
 ) -> None:
     check_version(task.version, expected_versions, noun="Task")
     await TaskRepository.in_project(db, project.id).delete(task)
+
+
+async def _tell_assignee(jobs: JobQueue, *, task: Task, assignee: User) -> None:
+    """Deferred in this transaction: the assignee hears of it only if the change is kept."""
+    await jobs.defer(
+        notify_assignee, project_id=task.project_id, task_id=task.id, assignee_id=assignee.id
+    )
 
 
 async def _assignee(

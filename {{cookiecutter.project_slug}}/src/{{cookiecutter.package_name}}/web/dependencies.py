@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork, unit_of_work
+from {{ cookiecutter.package_name }}.core.jobs import JobQueue, TransactionalJobQueue
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
 from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
 from {{ cookiecutter.package_name }}.core.rate_limit import RateLimiter
@@ -62,6 +63,14 @@ async def get_units_of_work(
 
 
 OwnTransactions = Annotated[UnitsOfWork, Depends(get_units_of_work, scope="function")]
+
+
+async def get_job_queue(db: DbSession) -> JobQueue:
+    """Jobs deferred in the request's own transaction: kept if, and only if, it commits."""
+    return TransactionalJobQueue(db)
+
+
+Jobs = Annotated[JobQueue, Depends(get_job_queue, scope="function")]
 
 
 async def get_tokens(state: SharedState) -> TokenCodec:
