@@ -11,7 +11,8 @@ drops what it is given, to price the deferral itself.
     python job_tools.py worker ARGS...   runs `python -m my_service worker ARGS...` with the
                                          benchmark's tasks registered
 
-`uvicorn job_tools:app_without_deferral --factory` serves the project with deferral dropped.
+`uvicorn job_tools:app_without_deferral --factory` serves the project with deferral dropped,
+and `job_tools:app_with_deferral` the same app as it is, started the same way.
 """
 
 import asyncio
@@ -19,7 +20,7 @@ import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec
+from typing import Any
 
 from fastapi import FastAPI
 from my_service.cli import main as cli_main
@@ -28,13 +29,10 @@ from my_service.core.db import create_engine, create_sessionmaker, unit_of_work
 from my_service.core.jobs import TransactionalJobQueue, task, units_of_work
 from my_service.main import create_app
 from my_service.users.models import User
-from my_service.web.dependencies import get_job_queue
 from procrastinate import JobContext
 from procrastinate.tasks import Task
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-P = ParamSpec("P")
 
 
 @task(name="bench.noop")
@@ -52,15 +50,20 @@ async def write_row(context: JobContext, *, n: int) -> None:
 TASKS: dict[str, Task[Any, Any, Any]] = {"noop": noop, "write_row": write_row}
 
 
-class DroppingJobQueue:
-    async def defer(self, task: Task[Any, Any, P], /, *args: P.args, **kwargs: P.kwargs) -> None:
-        pass
+async def _dropped(*_args: object, **_kwargs: object) -> None:
+    """Defers nothing."""
+
+
+def app_with_deferral() -> FastAPI:
+    return create_app()
 
 
 def app_without_deferral() -> FastAPI:
-    app = create_app()
-    app.dependency_overrides[get_job_queue] = DroppingJobQueue
-    return app
+    """The same app, but the queue the routes get drops every job. Patched on the class rather
+    than through `dependency_overrides`: FastAPI resolves an overridden dependency again on
+    every request, which costs more than the deferral being priced."""
+    TransactionalJobQueue.defer = _dropped  # type: ignore[method-assign,assignment]
+    return create_app()
 
 
 async def in_transaction(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:

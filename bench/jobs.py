@@ -26,7 +26,6 @@ from typing import Any
 
 from processes import (
     BENCH,
-    PACKAGE,
     START_TIMEOUT,
     baked_on_database,
     free_port,
@@ -126,12 +125,17 @@ def main() -> None:
             "BENCH_ASSIGNEE": job_tool(python, env, "owner"),
         }
         path = f"/api/v1/projects/{seeded['project_id']}/tasks"
-        serve = [str(python), "-m", PACKAGE, "serve", "--host", "127.0.0.1"]
-        dropping = [str(python), "-m", "uvicorn", "job_tools:app_without_deferral", "--factory"]
+        # Both started the same way, differing only in the job queue the routes get.
+        uvicorn = [str(python), "-m", "uvicorn", "--factory", "--host", "127.0.0.1"]
+        quiet = ["--no-access-log", "--log-level", "warning"]
         runs: dict[str, list[float]] = {"deferring": [], "dropping": []}
         with (
-            serving("deferring", serve, env, project) as deferring,
-            serving("dropping", [*dropping, "--host", "127.0.0.1"], env, BENCH) as drops,
+            serving(
+                "deferring", [*uvicorn, *quiet, "job_tools:app_with_deferral"], env, BENCH
+            ) as deferring,
+            serving(
+                "dropping", [*uvicorn, *quiet, "job_tools:app_without_deferral"], env, BENCH
+            ) as drops,
         ):
             for _ in range(2):
                 for server in (deferring, drops):

@@ -51,6 +51,37 @@ async def test_models_and_migrations_do_not_drift(scratch: AsyncConnection) -> N
     await scratch.run_sync(migrations.check)
 
 
+# The migration that creates the job queue, and the one before it.
+JOB_QUEUE_REVISION, BEFORE_JOB_QUEUE = "9a4c2f7d1e36", "b3f1c9d2e8a4"
+
+
+async def job_queue_objects(connection: AsyncConnection) -> dict[str, int]:
+    counts = await connection.execute(
+        text(
+            "SELECT"
+            " (SELECT count(*) FROM pg_tables WHERE tablename LIKE 'procrastinate%'),"
+            " (SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%'),"
+            " (SELECT count(*) FROM pg_type WHERE typname LIKE 'procrastinate%' AND typelem = 0)"
+        )
+    )
+    tables, functions, types = counts.one()
+    return {"tables": tables, "functions": functions, "types": types}
+
+
+async def test_the_job_queue_migration_creates_procrastinates_schema_and_removes_all_of_it(
+    scratch: AsyncConnection,
+) -> None:
+    await scratch.run_sync(migrations.upgrade, JOB_QUEUE_REVISION)
+    # procrastinate 3.10's schema: 4 tables, 18 functions, 3 types (and the tables' row types).
+    created = await job_queue_objects(scratch)
+    await scratch.run_sync(migrations.downgrade, BEFORE_JOB_QUEUE)
+    removed = await job_queue_objects(scratch)
+    await scratch.run_sync(migrations.upgrade, JOB_QUEUE_REVISION)
+    assert created == {"tables": 4, "functions": 18, "types": 7}
+    assert removed == {"tables": 0, "functions": 0, "types": 0}
+    assert await job_queue_objects(scratch) == created
+
+
 def test_alembic_ini_matches_the_config_the_service_uses() -> None:
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(PROJECT_ROOT / "alembic.ini")

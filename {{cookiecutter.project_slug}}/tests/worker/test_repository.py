@@ -130,3 +130,17 @@ async def test_the_depth_of_each_queue_counts_its_waiting_jobs(db: AsyncSession)
     after = await worker_service.queue_depths(db)
     assert after["mail"] - before.get("mail", 0) == 2
     assert after["reports"] == 0
+
+
+async def test_a_schedules_tick_is_deferred_once_however_many_workers_ask(
+    db: AsyncSession,
+) -> None:
+    # What each worker's scheduler calls for every tick it sees (procrastinate's function):
+    # the second call, from another worker, finds the tick taken and defers nothing.
+    defer_tick = text(
+        "SELECT procrastinate_defer_periodic_job_v2('default', NULL, NULL,"
+        " 'auth.purge_expired_refresh_tokens', 0, 'hourly', 1000000, '{}'::jsonb)"
+    )
+    first, second = (await db.scalar(defer_tick)), (await db.scalar(defer_tick))
+    assert first is not None
+    assert second is None
