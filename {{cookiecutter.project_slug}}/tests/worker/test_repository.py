@@ -93,13 +93,31 @@ async def test_the_running_jobs_of_a_silent_worker_are_queued_again_and_only_tho
             text("UPDATE procrastinate_jobs SET worker_id = :worker WHERE id = :id"),
             {"worker": worker_id, "id": job_id},
         )
-    recovered = await worker_service.recover_stalled(db, silent_for=timedelta(minutes=1))
-    assert sorted(recovered) == sorted([orphan, of_silent])
+    recovered = await worker_service.recover_stalled(
+        db, silent_for=timedelta(minutes=1), max_attempts=5
+    )
+    assert (sorted(recovered.requeued), recovered.failed) == (sorted([orphan, of_silent]), [])
     assert [await status_of(db, job) for job in (orphan, of_silent, of_alive)] == [
         "todo",
         "todo",
         "doing",
     ]
+
+
+async def test_a_stalled_job_on_its_last_attempt_fails_instead_of_looping(
+    db: AsyncSession,
+) -> None:
+    # A job that kills its worker every time (out of memory, say) is recovered again and again.
+    last_try, early = await defer_job(db, status="doing"), await defer_job(db, status="doing")
+    await db.execute(
+        text("UPDATE procrastinate_jobs SET attempts = 4 WHERE id = :id"), {"id": last_try}
+    )
+    recovered = await worker_service.recover_stalled(
+        db, silent_for=timedelta(minutes=1), max_attempts=5
+    )
+    assert (recovered.requeued, recovered.failed) == ([early], [last_try])
+    assert await status_of(db, last_try) == "failed"
+    assert await status_of(db, early) == "todo"
 
 
 async def test_finished_jobs_are_purged_after_the_retention_and_failed_ones_kept(

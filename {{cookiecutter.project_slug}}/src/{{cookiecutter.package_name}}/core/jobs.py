@@ -40,7 +40,7 @@ DEFAULT_QUEUE: Final = "default"
 # The worker hands every job its units of work under this key (procrastinate's job context).
 UNITS_OF_WORK: Final = "units_of_work"
 
-# procrastinate's documented SQL interface: the function its own connectors call to defer.
+# procrastinate's own schema function for deferring, the one its connectors call.
 _DEFER = text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY("
     "SELECT job FROM jsonb_populate_recordset(NULL::procrastinate_job_to_defer_v1, :jobs)"

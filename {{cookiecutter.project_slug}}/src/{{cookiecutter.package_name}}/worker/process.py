@@ -32,7 +32,7 @@ from sqlalchemy import make_url
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork, create_engine, create_sessionmaker
 from {{ cookiecutter.package_name }}.core.errors import DATABASE_UNAVAILABLE_ERRORS
-from {{ cookiecutter.package_name }}.core.jobs import UNITS_OF_WORK
+from {{ cookiecutter.package_name }}.core.jobs import DEFAULT_RETRY, UNITS_OF_WORK
 from {{ cookiecutter.package_name }}.worker import service as worker_service
 from {{ cookiecutter.package_name }}.worker.registry import registered_app
 from {{ cookiecutter.package_name }}.worker.status import WorkerStatus, observe_job
@@ -197,17 +197,25 @@ class Worker:
         while not self.stopping.is_set():
             try:
                 async with self.units() as db:
-                    recovered = await worker_service.recover_stalled(db, silent_for=silent_for)
+                    recovered = await worker_service.recover_stalled(
+                        db, silent_for=silent_for, max_attempts=DEFAULT_RETRY.max_attempts
+                    )
             except _CONNECTION_ERRORS:
-                recovered = []  # the supervisor reports the lost database
+                recovered = None  # the supervisor reports the lost database
             except Exception:
                 # Not worth stopping the jobs for: say so loudly, try again next round.
                 logger.exception("Could not look for the jobs of stopped workers")
-                recovered = []
-            if recovered:
+                recovered = None
+            if recovered is not None and recovered.requeued:
                 logger.warning(
                     "Queued again the jobs of a worker that stopped answering",
-                    extra={"job_ids": recovered},
+                    extra={"job_ids": recovered.requeued},
+                )
+            if recovered is not None and recovered.failed:
+                logger.error(
+                    "Failed the jobs of a worker that stopped answering: that was their last "
+                    "attempt",
+                    extra={"job_ids": recovered.failed},
                 )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), interval)

@@ -29,6 +29,7 @@ _events = table("procrastinate_events", column("job_id"), column("type"), column
 FINISHED: tuple[JobStatus, ...] = ("succeeded", "cancelled", "aborted")
 
 _RETRY = text("SELECT procrastinate_retry_job_v2(:job_id, :retry_at, NULL, NULL, NULL)")
+_FAIL = text("SELECT procrastinate_finish_job_v1(:job_id, 'failed', false)")
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,14 @@ class JobRepository:
         """Put a `failed` job, or one a lost worker was running, back in the queue for `at`."""
         await self.db.execute(_RETRY, {"job_id": job_id, "retry_at": at})
 
-    async def lock_stalled(self, *, heartbeat_older_than: datetime) -> list[int]:
-        """Jobs marked running whose worker is gone: its heartbeat stopped before the given
-        time, or its row was pruned. Locked, and skipping those another worker has locked, so
-        two workers never recover the same job."""
+    async def fail(self, job_id: int) -> None:
+        """Mark a job that was running `failed`, counting the run as an attempt."""
+        await self.db.execute(_FAIL, {"job_id": job_id})
+
+    async def lock_stalled(self, *, heartbeat_older_than: datetime) -> list[tuple[int, int]]:
+        """Jobs marked running whose worker is gone (its heartbeat stopped before the given
+        time, or its row was pruned), with the attempts they had finished. Locked, and
+        skipping those another worker has locked, so two workers never recover the same job."""
         workers = table("procrastinate_workers", column("id"), column("last_heartbeat"))
         alive = (
             select(workers.c.id)
@@ -96,11 +101,11 @@ class JobRepository:
             .exists()
         )
         statement = (
-            select(_jobs.c.id)
+            select(_jobs.c.id, _jobs.c.attempts)
             .where(_jobs.c.status == "doing", ~alive)
             .with_for_update(skip_locked=True)
         )
-        return list(await self.db.scalars(statement))
+        return [(row.id, row.attempts) for row in await self.db.execute(statement)]
 
     async def delete_finished(self, *, before: datetime) -> int:
         """Delete jobs that finished (in FINISHED) before the given time; returns how many."""

@@ -1,6 +1,7 @@
 """Operating the job queue: what an operator lists and retries, and how a worker recovers the
 jobs of a worker that died."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,16 +25,31 @@ async def retry_failed(db: AsyncSession, *, job_id: int) -> None:
     await jobs.retry(job_id, at=datetime.now(UTC))
 
 
-async def recover_stalled(db: AsyncSession, *, silent_for: timedelta) -> list[int]:
+@dataclass(frozen=True)
+class Recovered:
+    requeued: list[int]
+    failed: list[int]
+
+
+async def recover_stalled(
+    db: AsyncSession, *, silent_for: timedelta, max_attempts: int
+) -> Recovered:
     """Queue again the jobs of workers whose heartbeat has been silent for `silent_for` (killed,
-    or cut off from the database); returns their IDs. A job it recovers can have run partly:
-    tasks are written to be safe to run twice."""
+    or cut off from the database). A job it recovers can have run partly: tasks are written to
+    be safe to run twice. A job whose lost run was its last of `max_attempts` is marked failed
+    instead: one that kills its worker each time (out of memory) must not loop for ever."""
     jobs = JobRepository(db)
     stalled = await jobs.lock_stalled(heartbeat_older_than=datetime.now(UTC) - silent_for)
     now = datetime.now(UTC)
-    for job_id in stalled:
-        await jobs.retry(job_id, at=now)
-    return stalled
+    recovered = Recovered(requeued=[], failed=[])
+    for job_id, attempts in stalled:
+        if attempts + 1 >= max_attempts:
+            await jobs.fail(job_id)
+            recovered.failed.append(job_id)
+        else:
+            await jobs.retry(job_id, at=now)
+            recovered.requeued.append(job_id)
+    return recovered
 
 
 async def queue_depths(db: AsyncSession) -> dict[str, int]:
