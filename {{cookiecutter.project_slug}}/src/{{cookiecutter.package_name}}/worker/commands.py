@@ -7,8 +7,8 @@ failed jobs and queue them again.
 """
 
 import argparse
+import contextlib
 import json
-import shlex
 import sys
 from pathlib import Path
 from typing import get_args
@@ -28,15 +28,6 @@ PACKAGE_DIR = Path(__file__).parents[1]
 
 
 def _worker(args: argparse.Namespace) -> None:
-    settings = get_settings()
-    configure_logging(settings.LOG_LEVEL, settings.log_format)
-    if args.reload:
-        # Development: a fresh worker whenever the code changes (SIGINT first, so the
-        # running jobs finish or are queued again like on any stop).
-        arguments = [arg for arg in sys.argv[1:] if arg != "--reload"]
-        command = shlex.join([sys.executable, "-m", PACKAGE_DIR.name, *arguments])
-        watchfiles.run_process(PACKAGE_DIR, target=command, target_type="command")
-        return
     try:
         options = WorkerOptions(
             queues=tuple(args.queue) if args.queue else None,
@@ -49,6 +40,22 @@ def _worker(args: argparse.Namespace) -> None:
         )
     except ValueError as exc:
         raise SystemExit(f"worker: {exc}") from None
+    if args.reload:
+        # Development: a fresh worker process whenever the code changes. It gets SIGINT
+        # first, so its running jobs finish or are queued again, as on any stop.
+        settings = get_settings()
+        configure_logging(settings.LOG_LEVEL, settings.log_format)
+        # Ctrl-C reaches the worker process too, which stops by itself; a second signal
+        # while waiting for it (from `dev`, stopping everything) is no error.
+        with contextlib.suppress(KeyboardInterrupt):
+            watchfiles.run_process(PACKAGE_DIR, target=_work, args=(options,))
+        return
+    _work(options)
+
+
+def _work(options: WorkerOptions) -> None:
+    settings = get_settings()
+    configure_logging(settings.LOG_LEVEL, settings.log_format)
     run_worker(settings, resolve_database_url(settings), options)
 
 
