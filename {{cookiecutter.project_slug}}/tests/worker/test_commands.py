@@ -2,12 +2,14 @@
 options that would run a job twice."""
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.core.config import get_settings
 
 
 async def add_failed_job(url: str) -> int:
@@ -32,6 +34,15 @@ async def status_of(url: str, job_id: int) -> str:
         )
     await engine.dispose()
     return status
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """The commands read the settings once per process: from this test's environment here,
+    and not left behind for the tests that follow."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -48,7 +48,9 @@ _READ_TIMEOUT_SECONDS: Final = 5.0
 def _outcome(context: JobContext, error: BaseException) -> str:
     if isinstance(error, JobAborted) and context.abort_reason() != AbortReason.SHUTDOWN:
         return "aborted"  # an operator asked for it: never retried
-    strategy = context.task.retry_strategy if context.task else None
+    # A job of a task this worker does not know has none (context.task would raise).
+    task = context.app.tasks.get(context.job.task_name)
+    strategy = task.retry_strategy if task is not None else None
     if strategy is not None and strategy.get_retry_decision(exception=error, job=context.job):
         return "retried"
     return "failed"
