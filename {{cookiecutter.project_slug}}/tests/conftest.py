@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import ConnectionQueue, resolve_database_url
 from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, LogContextFilter
+from {{ cookiecutter.package_name }}.core.mail_catcher import MailCatcher
 from {{ cookiecutter.package_name }}.core.rate_limit import create_rate_limiter
 from {{ cookiecutter.package_name }}.core.state import AppState
 {%- if cookiecutter.observability == "full" %}
@@ -92,6 +93,15 @@ async def db(
 ) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as db:
         yield db
+
+
+@pytest.fixture
+async def mail_catcher() -> AsyncIterator[MailCatcher]:
+    """A real SMTP server on 127.0.0.1 (a free port) that keeps every mail it receives."""
+    catcher = MailCatcher()
+    await catcher.start()
+    yield catcher
+    await catcher.close()
 
 
 @pytest.fixture

@@ -24,7 +24,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from {{ cookiecutter.package_name }}.core import db, migrations
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork
-from {{ cookiecutter.package_name }}.core.jobs import UNITS_OF_WORK, job_app
+from {{ cookiecutter.package_name }}.core.jobs import MAILER, SETTINGS, UNITS_OF_WORK, job_app
+from {{ cookiecutter.package_name }}.core.mail import Mailer, SmtpMailer
+from {{ cookiecutter.package_name }}.core.mail_catcher import MailCatcher
 from {{ cookiecutter.package_name }}.scaffold.domain import PROJECT_ROOT, check
 from {{ cookiecutter.package_name }}.scaffold.names import (
     DomainNames,
@@ -51,6 +53,11 @@ def make_settings(database_url: str | None, **overrides: object) -> Settings:
     values.update(overrides)
     if values["ENVIRONMENT"] == "test":
         values.setdefault("PASSWORD_HASH_COST", "fast")
+    if values["ENVIRONMENT"] == "production":
+        # What production requires to send mail; the tests that need a server start one.
+        values.setdefault("SMTP_HOST", "smtp.invalid")
+        values.setdefault("MAIL_FROM", "no-reply@example.com")
+        values.setdefault("FRONTEND_URL", "https://app.example.com")
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
@@ -187,13 +194,45 @@ class RecordingJobQueue:
         self.deferred.append(DeferredJob(task.name, dict(kwargs)))
 
 
-def job_context(units: UnitsOfWork, *, task_name: str = "tests.job", job_id: int = 1) -> JobContext:
-    """The context the worker gives a job, for calling a task directly in a test."""
+def job_context(
+    units: UnitsOfWork,
+    *,
+    settings: Settings | None = None,
+    mailer: Mailer | None = None,
+    task_name: str = "tests.job",
+    job_id: int = 1,
+) -> JobContext:
+    """The context the worker gives a job, for calling a task directly in a test. Without a
+    `mailer`, a task that sends mail fails (TypeError), as a test that forgot one should."""
+    extra: dict[str, object] = {
+        SETTINGS: settings or make_settings(None),
+        UNITS_OF_WORK: units,
+    }
+    if mailer is not None:
+        extra[MAILER] = mailer
     job = Job(id=job_id, queue="default", lock=None, queueing_lock=None, task_name=task_name)
     return JobContext(
         app=job_app,
         job=job,
         start_timestamp=time.time(),
         abort_reason=lambda: None,
-        additional_context={UNITS_OF_WORK: units},
+        additional_context=extra,
     )
+
+
+def catching_mailer(catcher: MailCatcher, **overrides: object) -> SmtpMailer:
+    """The worker's real mailer, sending over SMTP to `catcher`."""
+    return SmtpMailer(mail_settings(catcher.port, **overrides))
+
+
+def mail_settings(port: int, **overrides: object) -> Settings:
+    """Settings that send mail to a catcher on 127.0.0.1:`port`, in plain SMTP."""
+    values: dict[str, object] = {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": port,
+        "SMTP_SECURITY": "none",
+        "SMTP_TIMEOUT_SECONDS": 5,
+        "MAIL_FROM": "Keel Tests <no-reply@tests.example>",
+    }
+    values.update(overrides)
+    return make_settings(None, **values)

@@ -7,6 +7,7 @@ Settings come from the environment (and `.env`); flags only choose how to serve.
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import os
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.config import get_settings
+from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.db import (
     in_one_transaction,
     resolve_database_url,
@@ -58,6 +59,31 @@ def _dev(args: argparse.Namespace) -> None:
     from {{ cookiecutter.package_name }}.core import migrations  # noqa: PLC0415
 
     migrations.upgrade(database_url)
+    with contextlib.ExitStack() as stack:
+        if settings.SMTP_HOST is None:
+            _catch_mail(stack, args.mail_port)
+        _run_dev_server(args, settings)
+
+
+def _catch_mail(stack: contextlib.ExitStack, port: int) -> None:
+    """Run a mail catcher that prints each mail, and point the worker at it."""
+    # A development dependency: imported only when `dev` runs.
+    from {{ cookiecutter.package_name }}.core.mail_catcher import (  # noqa: PLC0415
+        catching_in_background,
+    )
+
+    try:
+        bound = stack.enter_context(catching_in_background(port))
+    except OSError as error:
+        raise SystemExit(
+            f"dev: the mail catcher cannot listen on 127.0.0.1:{port} ({error.strerror}); "
+            "pass --mail-port, or set SMTP_HOST to use a mail server"
+        ) from None
+    os.environ.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(bound), SMTP_SECURITY="none")
+    sys.stdout.write(f"Catching mail on 127.0.0.1:{bound}: each mail is printed here\n")
+
+
+def _run_dev_server(args: argparse.Namespace, settings: Settings) -> None:
     # The job worker beside the API, both reloading on code changes; one Ctrl-C stops both.
     worker = subprocess.Popen(  # noqa: S603 - this interpreter, this package
         [sys.executable, "-m", PACKAGE_DIR.name, "worker", "--reload", "--status-port", "0"]
@@ -228,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="embedded DB if needed, migrate, serve with reload")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument(
+        "--mail-port", type=int, default=1025, help="the mail catcher's port (0: any free one)"
+    )
     dev.set_defaults(handler=_dev)
 
     serve = commands.add_parser("serve", help="serve for production (no reload)")

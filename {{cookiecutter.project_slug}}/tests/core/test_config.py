@@ -1,9 +1,16 @@
 """Settings parse what operators write, and production refuses unsafe values by name."""
 
+from email.utils import parseaddr
+
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.core.config import DEFAULT_SECRET_KEY, Settings
+from {{ cookiecutter.package_name }}.core.config import (
+    DEFAULT_SECRET_KEY,
+    SERVICE_NAME,
+    Settings,
+    SmtpSecurity,
+)
 from {{ cookiecutter.package_name }}.core.db import resolve_database_url
 
 PRODUCTION_DB = "postgresql://app:pw@db.internal:5432/app"
@@ -22,6 +29,9 @@ def production(**overrides: object) -> Settings:
         "ENVIRONMENT": "production",
         "DATABASE_URL": PRODUCTION_DB,
         "SECRET_KEY": STRONG_SECRET,
+        "SMTP_HOST": "smtp.example.com",
+        "MAIL_FROM": "no-reply@example.com",
+        "FRONTEND_URL": "https://app.example.com",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -40,6 +50,10 @@ def test_a_safe_production_configuration_is_accepted() -> None:
         ({"SECRET_KEY": "short-secret"}, "SECRET_KEY is 12 characters"),
         ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS contains '*'"),
         ({"DATABASE_URL": None}, "DATABASE_URL is not set"),
+        ({"SMTP_HOST": None}, "SMTP_HOST is not set"),
+        ({"SMTP_HOST": " "}, "SMTP_HOST is not set"),
+        ({"MAIL_FROM": None}, "MAIL_FROM is not set"),
+        ({"FRONTEND_URL": "http://app.example.com"}, "FRONTEND_URL is 'http://app.example.com'"),
     ],
 )
 def test_production_refuses_unsafe_settings_naming_the_setting(
@@ -47,6 +61,32 @@ def test_production_refuses_unsafe_settings_naming_the_setting(
 ) -> None:
     with pytest.raises(ValidationError, match=named):
         production(**overrides)
+
+
+@pytest.mark.parametrize("url", ["app.example.com", "ftp://app.example.com", "https://", "/x"])
+def test_frontend_url_must_be_a_web_address(url: str) -> None:
+    with pytest.raises(ValidationError, match="FRONTEND_URL must be an http"):
+        Settings(_env_file=None, FRONTEND_URL=url)
+
+
+def test_links_are_built_on_the_frontend_url_without_its_trailing_slash() -> None:
+    assert Settings(_env_file=None, FRONTEND_URL="https://app.example.com/").FRONTEND_URL == (
+        "https://app.example.com"
+    )
+
+
+@pytest.mark.parametrize(("security", "port"), [("none", 25), ("starttls", 587), ("tls", 465)])
+def test_the_smtp_port_follows_the_security_unless_it_is_set(
+    security: SmtpSecurity, port: int
+) -> None:
+    assert Settings(_env_file=None, SMTP_SECURITY=security).smtp_port == port
+    assert Settings(_env_file=None, SMTP_SECURITY=security, SMTP_PORT=2525).smtp_port == 2525
+
+
+def test_mail_comes_from_the_service_until_a_sender_is_set() -> None:
+    # Quoted as a header needs, whatever the service's name holds (commas, dots).
+    assert parseaddr(Settings(_env_file=None).mail_from) == (SERVICE_NAME, "no-reply@localhost")
+    assert Settings(_env_file=None, MAIL_FROM="a@b.example").mail_from == "a@b.example"
 
 
 def test_local_development_accepts_the_defaults() -> None:

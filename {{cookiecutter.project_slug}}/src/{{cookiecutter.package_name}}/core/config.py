@@ -4,6 +4,7 @@ import json
 {%- if cookiecutter.include_example_domain == "yes" %}
 from datetime import timedelta
 {%- endif %}
+from email.utils import formataddr
 from functools import lru_cache
 from typing import Annotated, Literal, Self
 
@@ -15,10 +16,15 @@ from {{ cookiecutter.package_name }}.core.logging import LogFormat
 Environment = Literal["local", "test", "production"]
 # The only algorithms a token may be signed with; one is chosen, and nothing else is accepted.
 JwtAlgorithm = Literal["HS256", "RS256", "ES256"]
+# How the SMTP connection is protected: not at all (a local catcher), upgraded with STARTTLS
+# (port 587, the usual submission port), or TLS from the first byte (port 465).
+SmtpSecurity = Literal["none", "starttls", "tls"]
 
 # Shipped so `make dev` works out of the box; production refuses to start with it.
 DEFAULT_SECRET_KEY = "change-me-local-development-secret-key-not-for-production"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
+# The service's name as people read it: in mail subjects and senders.
+SERVICE_NAME = "{{ cookiecutter.project_name }}"
 
 
 class Settings(BaseSettings):
@@ -72,6 +78,22 @@ class Settings(BaseSettings):
     # Refuse PATCH and DELETE without If-Match (428) instead of letting the last write win.
     REQUIRE_IF_MATCH: bool = False
 {%- endif %}
+
+    # Outgoing mail (core/mail.py), sent by the job worker. Unset outside production, the
+    # worker cannot send; `make dev` points it at a local catcher that prints each mail.
+    SMTP_HOST: str | None = None
+    # Unset: 25 with SMTP_SECURITY=none, 587 with starttls, 465 with tls.
+    SMTP_PORT: int | None = Field(default=None, ge=1, le=65535)
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: SecretStr | None = None
+    SMTP_SECURITY: SmtpSecurity = "starttls"
+    SMTP_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
+    # The sender of every mail, e.g. "Billing <no-reply@example.com>" or a bare address.
+    MAIL_FROM: str | None = None
+    MAIL_SUBJECT_PREFIX: str = f"[{SERVICE_NAME}] "
+    # Where the service's web pages are: every link in a mail starts with it, never with the
+    # request's Host (which a caller chooses).
+    FRONTEND_URL: str = "http://localhost:3000"
 
     # /docs, /redoc and /openapi.json: unset, they exist everywhere but in production.
     API_DOCS: bool | None = None
@@ -140,7 +162,29 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DATABASE_URL is not set; production never starts the embedded database"
             )
+        if self.SMTP_HOST is None:
+            raise ValueError("SMTP_HOST is not set; production must be able to send mail")
+        if self.MAIL_FROM is None:
+            raise ValueError('MAIL_FROM is not set; name the sender, e.g. "no-reply@example.com"')
+        if not self.FRONTEND_URL.startswith("https://"):
+            raise ValueError(
+                f"FRONTEND_URL is {self.FRONTEND_URL!r}; production mails links to it, so it "
+                "must be an https:// URL"
+            )
         return self
+
+    @field_validator("FRONTEND_URL")
+    @classmethod
+    def _frontend_url_is_a_base(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if scheme not in {"http", "https"} or not sep or not rest.strip("/"):
+            raise ValueError("FRONTEND_URL must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("SMTP_HOST", "MAIL_FROM", "SMTP_USERNAME", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _fast_hashing_only_in_tests(self) -> Self:
@@ -171,6 +215,17 @@ class Settings(BaseSettings):
         if self.LOG_FORMAT is not None:
             return self.LOG_FORMAT
         return "console" if self.ENVIRONMENT == "local" else "json"
+
+    @property
+    def smtp_port(self) -> int:
+        if self.SMTP_PORT is not None:
+            return self.SMTP_PORT
+        return {"none": 25, "starttls": 587, "tls": 465}[self.SMTP_SECURITY]
+
+    @property
+    def mail_from(self) -> str:
+        """The sender: MAIL_FROM, or (outside production, which requires it) a local one."""
+        return self.MAIL_FROM or formataddr((SERVICE_NAME, "no-reply@localhost"))
 
     @property
     def api_docs_enabled(self) -> bool:

@@ -14,7 +14,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Concatenate, Final, ParamSpec, Protocol
+from typing import TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, Protocol, cast
 
 from procrastinate import App, JobContext, PsycopgConnector, RetryDecision
 from procrastinate.exceptions import JobAborted
@@ -27,7 +27,12 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork
+
+if TYPE_CHECKING:
+    # Only for the annotation: core/mail.py's errors build on this module's.
+    from {{ cookiecutter.package_name }}.core.mail import Mailer
 
 P = ParamSpec("P")
 
@@ -37,8 +42,11 @@ P = ParamSpec("P")
 job_app = App(connector=PsycopgConnector())
 
 DEFAULT_QUEUE: Final = "default"
-# The worker hands every job its units of work under this key (procrastinate's job context).
+# The worker hands every job its settings, units of work and mailer under these keys
+# (procrastinate's job context).
+SETTINGS: Final = "settings"
 UNITS_OF_WORK: Final = "units_of_work"
+MAILER: Final = "mailer"
 
 # procrastinate's own schema function for deferring, the one its connectors call.
 _DEFER = text(
@@ -48,11 +56,17 @@ _DEFER = text(
 ).bindparams(bindparam("jobs", type_=JSONB))
 
 
+class PermanentJobError(Exception):
+    """A failure that running the job again cannot fix (a recipient the mail server refuses
+    for good): the job ends `failed` at once instead of using up its attempts."""
+
+
 class CappedBackoff(BaseRetryStrategy):
     """Retry a failed job after an exponentially growing, capped and jittered delay, up to
     `max_attempts` runs in all; then it stays `failed` for an operator to list and retry.
 
-    Invalid arguments are never retried: they would fail the same way every time. A job
+    Invalid arguments and a `PermanentJobError` are never retried: they would fail the same
+    way every time. A job
     interrupted by a worker's shutdown is retried at once, by whichever worker is next."""
 
     def __init__(
@@ -70,7 +84,9 @@ class CappedBackoff(BaseRetryStrategy):
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - not for security
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if isinstance(exception, ValidationError) or job.attempts + 1 >= self.max_attempts:
+        if isinstance(exception, ValidationError | PermanentJobError):
+            return None
+        if job.attempts + 1 >= self.max_attempts:
             return None
         if isinstance(exception, JobAborted | asyncio.CancelledError):
             return RetryDecision(retry_at=datetime.now(UTC))
@@ -119,6 +135,22 @@ def units_of_work(context: JobContext) -> UnitsOfWork:
     if not isinstance(units, UnitsOfWork):
         raise TypeError("a task runs in the worker, which gives it its units of work")
     return units
+
+
+def job_settings(context: JobContext) -> Settings:
+    """The settings of the worker running this job."""
+    found = context.additional_context.get(SETTINGS)
+    if not isinstance(found, Settings):
+        raise TypeError("a task runs in the worker, which gives it its settings")
+    return found
+
+
+def mailer(context: JobContext) -> "Mailer":
+    """The mailer of the worker running this job."""
+    found = context.additional_context.get(MAILER)
+    if found is None:
+        raise TypeError("a task runs in the worker, which gives it its mailer")
+    return cast("Mailer", found)
 
 
 class JobQueue(Protocol):

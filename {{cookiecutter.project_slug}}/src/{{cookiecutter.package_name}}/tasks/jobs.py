@@ -5,7 +5,9 @@ import uuid
 
 from procrastinate import JobContext
 
-from {{ cookiecutter.package_name }}.core.jobs import task, units_of_work
+from {{ cookiecutter.package_name }}.core.jobs import job_settings, mailer, task, units_of_work
+from {{ cookiecutter.package_name }}.core.mail import mail_templates
+from {{ cookiecutter.package_name }}.projects.repository import ProjectRepository
 from {{ cookiecutter.package_name }}.tasks.repository import TaskRepository
 
 logger = logging.getLogger(__name__)
@@ -15,20 +17,32 @@ logger = logging.getLogger(__name__)
 async def notify_assignee(
     context: JobContext, *, project_id: uuid.UUID, task_id: uuid.UUID, assignee_id: uuid.UUID
 ) -> None:
-    """Tell a user that a task was assigned to them, if it still is by the time this runs.
+    """Mail a user that a task was assigned to them, if it still is by the time this runs.
 
     Deferred in the transaction that assigned the task, so the task is there to read. It may
     have been reassigned or deleted since: then there is nothing to tell. Safe to run twice:
     the worst a repeat does is tell the assignee again."""
     async with units_of_work(context)() as db:
         assigned = await TaskRepository.in_project(db, project_id).find(task_id)
-    if assigned is None or assigned.assignee_id != assignee_id:
-        logger.info(
-            "Task no longer assigned to this user; nothing to tell",
-            extra={"task_id": str(task_id), "assignee_id": str(assignee_id)},
-        )
+        project = await ProjectRepository.unscoped(db).find(project_id)
+    facts = {"task_id": str(task_id), "assignee_id": str(assignee_id)}
+    if assigned is None or project is None or assigned.assignee_id != assignee_id:
+        logger.info("Task no longer assigned to this user; nothing to tell", extra=facts)
         return
-    logger.info(
-        "Told the assignee about their task",
-        extra={"task_id": str(task_id), "assignee_id": str(assignee_id)},
+    assignee = assigned.assignee
+    if assignee is None or not assignee.is_active:
+        logger.info("The assignee's account is gone or inactive; nothing to tell", extra=facts)
+        return
+    mail = mail_templates.compose(
+        "tasks/mail/task_assigned",
+        to=assignee.email,
+        subject="A task was assigned to you",
+        settings=job_settings(context),
+        assignee_name=assignee.full_name,
+        task_title=assigned.title,
+        project_name=project.name,
+        project_id=project_id,
+        task_id=task_id,
     )
+    await mailer(context).send(mail)
+    logger.info("Told the assignee about their task", extra=facts)

@@ -32,7 +32,8 @@ from sqlalchemy import make_url
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork, create_engine, create_sessionmaker
 from {{ cookiecutter.package_name }}.core.errors import DATABASE_UNAVAILABLE_ERRORS
-from {{ cookiecutter.package_name }}.core.jobs import DEFAULT_RETRY, UNITS_OF_WORK
+from {{ cookiecutter.package_name }}.core.jobs import DEFAULT_RETRY, MAILER, SETTINGS, UNITS_OF_WORK
+from {{ cookiecutter.package_name }}.core.mail import SmtpMailer
 from {{ cookiecutter.package_name }}.worker import service as worker_service
 from {{ cookiecutter.package_name }}.worker.registry import registered_app
 from {{ cookiecutter.package_name }}.worker.status import WorkerStatus, observe_job
@@ -92,6 +93,8 @@ def libpq_url(database_url: str) -> str:
 class Worker:
     def __init__(self, settings: Settings, database_url: str, options: WorkerOptions) -> None:
         self.options = options
+        self.settings = settings
+        self.mailer = SmtpMailer(settings)
         self.conninfo = libpq_url(database_url)
         self.engine = create_engine(settings, database_url)
         self.units = UnitsOfWork(create_sessionmaker(self.engine))
@@ -171,7 +174,11 @@ class Worker:
                 concurrency=self.options.concurrency,
                 shutdown_graceful_timeout=self.options.shutdown_timeout,
                 install_signal_handlers=False,
-                additional_context={UNITS_OF_WORK: self.units},
+                additional_context={
+                    SETTINGS: self.settings,
+                    UNITS_OF_WORK: self.units,
+                    MAILER: self.mailer,
+                },
                 worker_middleware=[observe_job],
                 update_heartbeat_interval=heartbeat,
                 stalled_worker_timeout=self.options.stalled_after,
