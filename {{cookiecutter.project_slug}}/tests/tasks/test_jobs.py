@@ -27,7 +27,9 @@ async def test_the_assignee_is_mailed_each_time_the_job_runs(
     owner = await create_user(db)
     assignee = await create_user(db, email="Ann.Lee@Example.org", full_name="Ann <b>Lee</b>")
     project = await create_project(db, owner=owner, name="Launch & <script>")
-    task = await create_task(db, project=project, assignee=assignee, title='Write "the" <i>plan</i>')
+    task = await create_task(
+        db, project=project, assignee=assignee, title='Write "the" <i>plan</i>'
+    )
     context = job_context(
         UnitsOfWork(sessionmaker),
         mailer=catching_mailer(mail_catcher),

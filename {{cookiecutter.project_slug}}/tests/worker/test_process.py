@@ -9,7 +9,6 @@ locking its table: its DELETE waits.
 
 import asyncio
 import contextlib
-import json
 import re
 import signal
 import sys
@@ -33,74 +32,26 @@ from {{ cookiecutter.package_name }}.core.db import create_sessionmaker, unit_of
 from {{ cookiecutter.package_name }}.core.embedded_db import embedded_server
 from {{ cookiecutter.package_name }}.core.errors import NotFoundError
 from {{ cookiecutter.package_name }}.core.jobs import TransactionalJobQueue
+from {{ cookiecutter.package_name }}.core.mail import Mail, SmtpMailer
 from {{ cookiecutter.package_name }}.core.migrations import upgrade
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.web.dependencies import Jobs
 
 from tests.servers import exited, serve_environment, wait_until_ready
-from tests.support import free_port, make_settings
+from tests.support import free_port, mail_settings, make_settings
+from tests.worker.processes import (
+    WorkerProcess,
+    eventually,
+    in_state,
+    job_state,
+    ready,
+    worker,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
 # A scheduled task, deferred by hand here with the tick the schedule would give it.
 PURGE: Task[Any, Any, ...] = purge_expired_refresh_tokens
-
-DEADLINE_SECONDS = 30
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE_SECONDS
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {DEADLINE_SECONDS} s: {what}")
-        await asyncio.sleep(0.05)
-
-
-class WorkerProcess:
-    """One `worker` process, its log in a file (a pipe nobody reads could fill and block it)."""
-
-    def __init__(self, process: asyncio.subprocess.Process, log: Path, port: int) -> None:
-        self.process, self.log, self.port = process, log, port
-
-    def lines(self) -> list[dict[str, object]]:
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
-
-    async def status(self, path: str) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}") as client:
-            return await client.get(path)
-
-
-@asynccontextmanager
-async def worker(database_url: str, log_dir: Path, *arguments: str) -> AsyncIterator[WorkerProcess]:
-    """A worker until the block ends (then SIGTERM, or SIGKILL if it hangs)."""
-    port = free_port()
-    log = log_dir / f"worker-{port}.log"
-    with log.open("wb") as output:
-        process = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "{{ cookiecutter.package_name }}", "worker"),
-            *("--status-host", "127.0.0.1", "--status-port", str(port)),
-            *("--stalled-after", "2", "--shutdown-timeout", "1"),
-            *arguments,
-            stdout=output,
-            stderr=asyncio.subprocess.STDOUT,
-            env=serve_environment(database_url),
-        )
-    running = WorkerProcess(process, log, port)
-    try:
-        await eventually(lambda: ready(running), "the worker is ready")
-        yield running
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        await exited(process)
-
-
-async def ready(worker: WorkerProcess) -> bool:
-    try:
-        return (await worker.status("/health/ready")).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 @pytest.fixture
@@ -116,25 +67,6 @@ async def defer_purge(engine: AsyncEngine) -> int:
         await TransactionalJobQueue(db).defer(PURGE, timestamp=int(time.time()))
         job_id: int = await db.scalar(text("SELECT max(id) FROM procrastinate_jobs"))
     return job_id
-
-
-async def job_state(engine: AsyncEngine, job_id: int) -> tuple[str, int] | None:
-    async with engine.connect() as connection:
-        row = (
-            await connection.execute(
-                text("SELECT status::text, attempts FROM procrastinate_jobs WHERE id = :id"),
-                {"id": job_id},
-            )
-        ).one_or_none()
-    return None if row is None else (row[0], row[1])
-
-
-def in_state(engine: AsyncEngine, job_id: int, wanted: str) -> Callable[[], Awaitable[bool]]:
-    async def check() -> bool:
-        state = await job_state(engine, job_id)
-        return state is not None and state[0] == wanted
-
-    return check
 
 
 Release = Callable[[], Awaitable[None]]
@@ -400,6 +332,10 @@ async def test_the_worker_rides_out_a_database_restart_and_loses_no_job(tmp_path
     assert "Job worker lost the database; reconnecting" in messages
 
 
+async def _printed(log: Path, text: str) -> bool:
+    return text in await asyncio.to_thread(log.read_text)
+
+
 async def not_ready(worker: WorkerProcess) -> bool:
     return not await ready(worker)
 
@@ -412,7 +348,7 @@ async def test_dev_runs_the_api_and_a_worker_and_one_signal_stops_both(
     with log.open("wb") as output:
         dev = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "{{ cookiecutter.package_name }}", "dev"),
-            *("--port", str(port)),
+            *("--port", str(port), "--mail-port", "0"),
             stdout=output,
             stderr=asyncio.subprocess.STDOUT,
             env=serve_environment(committing_database_url, LOG_FORMAT="console"),
@@ -422,6 +358,19 @@ async def test_dev_runs_the_api_and_a_worker_and_one_signal_stops_both(
             await wait_until_ready(client)
         job_id = await defer_purge(engine)
         await eventually(in_state(engine, job_id, "succeeded"), "the dev worker runs a job")
+        # The mail catcher beside them prints what it receives, links and all.
+        [catching] = re.findall(r"Catching mail on 127\.0\.0\.1:(\d+)", log.read_text())
+        mail = Mail(
+            to="ann@example.org",
+            subject="Verify",
+            text="Open http://localhost:3000/verify-email?token=abc to go on.\n",
+            html="<p>Open the link.</p>",
+        )
+        await SmtpMailer(mail_settings(int(catching))).send(mail)
+        printed = (
+            "Mail to ann@example.org: Verify\n  http://localhost:3000/verify-email?token=abc\n"
+        )
+        await eventually(lambda: _printed(log, printed), "the caught mail is printed")
     finally:
         dev.send_signal(signal.SIGTERM)
         await exited(dev)
