@@ -32,7 +32,12 @@ from sqlalchemy import make_url
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork, create_engine, create_sessionmaker
 from {{ cookiecutter.package_name }}.core.errors import DATABASE_UNAVAILABLE_ERRORS
-from {{ cookiecutter.package_name }}.core.jobs import DEFAULT_RETRY, MAILER, SETTINGS, UNITS_OF_WORK
+from {{ cookiecutter.package_name }}.core.jobs import (
+    DEFAULT_RETRY,
+    MAILER,
+    SETTINGS,
+    UNITS_OF_WORK,
+)
 from {{ cookiecutter.package_name }}.core.mail import SmtpMailer
 from {{ cookiecutter.package_name }}.worker import service as worker_service
 from {{ cookiecutter.package_name }}.worker.registry import registered_app
