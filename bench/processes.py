@@ -93,13 +93,18 @@ def database(workdir: Path) -> Iterator[str]:
 
 def migrated_production_env(python: Path, database_url: str, **settings: str) -> dict[str, str]:
     """The environment a baked project serves with here (production, a random secret, tokens
-    that outlast the run, and `settings`), after migrating `database_url` to head."""
+    that outlast the run, a mail server nothing will reach, and `settings`), after migrating
+    `database_url` to head."""
     env = {
         **project_env(),
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ACCESS_TOKEN_EXPIRE_MINUTES": "240",
+        # Production requires a mail server; nothing the benchmarks run sends mail.
+        "SMTP_HOST": "smtp.invalid",
+        "MAIL_FROM": "bench@example.com",
+        "FRONTEND_URL": "https://app.invalid",
         **settings,
     }
     migrate = [str(python), "-m", PACKAGE, "migrate"]
