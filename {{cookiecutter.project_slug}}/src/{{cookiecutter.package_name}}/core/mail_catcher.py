@@ -8,6 +8,7 @@ test or in development sends exactly as it will in production; only the far end 
 import asyncio
 import contextlib
 import email.policy
+import logging
 import re
 import sys
 import threading
@@ -96,6 +97,8 @@ def print_mail(mail: CaughtMail) -> None:
 def catching_in_background(port: int) -> Iterator[int]:
     """A catcher that prints each mail, on its own thread and loop, for as long as the block
     runs (the caller's own thread may be busy, as uvicorn's is); yields the bound port."""
+    # aiosmtpd logs every line of every SMTP conversation at INFO: the console is for the mail.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     loop = asyncio.new_event_loop()
     catcher = MailCatcher(on_mail=print_mail)
     bound = loop.run_until_complete(catcher.start(port=port))
