@@ -16,12 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork
 from {{ cookiecutter.package_name }}.core.jobs import (
     CappedBackoff,
+    PermanentJobError,
     TransactionalJobQueue,
+    job_settings,
+    mailer,
     task,
     units_of_work,
 )
+from {{ cookiecutter.package_name }}.core.mail import SmtpMailer
 
-from tests.support import job_context
+from tests.support import job_context, make_settings
 
 
 def failed_job(attempts: int) -> Job:
@@ -87,8 +91,21 @@ def test_a_job_interrupted_by_a_shutdown_is_retried_at_once(interruption: BaseEx
 def test_a_task_run_outside_the_worker_says_so() -> None:
     context = job_context(UnitsOfWork(async_sessionmaker()))
     context.additional_context.clear()
-    with pytest.raises(TypeError, match="runs in the worker"):
-        units_of_work(context)
+    for needs in (units_of_work, job_settings, mailer):
+        with pytest.raises(TypeError, match="runs in the worker"):
+            needs(context)
+
+
+def test_a_task_gets_the_workers_settings_and_mailer() -> None:
+    settings = make_settings(None, FRONTEND_URL="https://app.example.com")
+    smtp = SmtpMailer(settings)
+    context = job_context(UnitsOfWork(async_sessionmaker()), settings=settings, mailer=smtp)
+    assert job_settings(context) is settings
+    assert mailer(context) is smtp
+
+
+def test_a_permanent_failure_is_never_retried() -> None:
+    assert retry_in_seconds(CappedBackoff(), PermanentJobError("refused"), attempts=0) is None
 
 
 async def jobs_named(db: AsyncSession, task_name: str) -> list[dict[str, object]]:

@@ -17,7 +17,10 @@ from {{ cookiecutter.package_name }}.core.mail import (
     TransientMailError,
     recipient_domain,
 )
-from {{ cookiecutter.package_name }}.core.mail_catcher import MailCatcher
+from {{ cookiecutter.package_name }}.core.mail_catcher import (
+    MailCatcher,
+    catching_in_background,
+)
 
 from tests.support import catching_mailer, free_port, mail_settings
 
@@ -157,3 +160,21 @@ async def test_without_a_server_configured_nothing_is_sent_and_nothing_is_retrie
 )
 def test_a_log_line_may_name_only_the_recipients_domain(address: str, domain: str) -> None:
     assert recipient_domain(address) == domain
+
+
+async def test_the_development_catcher_prints_each_mail_with_its_links(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    mail = Mail(
+        to="ann@example.org",
+        subject="[Svc] Verify",
+        text="Go to https://app.example.com/verify-email?token=abc, then log in.\n",
+        html="<p>x</p>",
+    )
+    # On a thread of its own, as `dev` runs it beside uvicorn.
+    with catching_in_background(0) as port:
+        await SmtpMailer(mail_settings(port)).send(mail)
+    # The comma after the link is the sentence's, not the link's.
+    assert capsys.readouterr().out == (
+        "Mail to ann@example.org: [Svc] Verify\n  https://app.example.com/verify-email?token=abc\n"
+    )

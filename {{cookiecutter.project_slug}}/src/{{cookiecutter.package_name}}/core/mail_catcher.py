@@ -18,7 +18,8 @@ from email.parser import BytesParser
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-_LINK = re.compile(r"https?://[^\s<>\"']+")
+# A link ends before whitespace or a quote, and never on the sentence's punctuation.
+_LINK = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)]")
 
 
 class CaughtMail:
@@ -101,11 +102,10 @@ def catching_in_background(port: int) -> Iterator[int]:
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     loop = asyncio.new_event_loop()
     catcher = MailCatcher(on_mail=print_mail)
-    bound = loop.run_until_complete(catcher.start(port=port))
     thread = threading.Thread(target=loop.run_forever, name="mail catcher", daemon=True)
     thread.start()
     try:
-        yield bound
+        yield asyncio.run_coroutine_threadsafe(catcher.start(port=port), loop).result(timeout=5)
     finally:
         asyncio.run_coroutine_threadsafe(catcher.close(), loop).result(timeout=5)
         loop.call_soon_threadsafe(loop.stop)
