@@ -1,9 +1,11 @@
-"""How long a failed login takes for a known email versus an unknown one.
+"""How long the answers that name an address take, for an address with an account versus one
+without: a failed login, a registration, a password reset request.
 
-If unknown emails were answered faster (no password hash to check), response times would tell
-an attacker which emails have accounts. The login verifies against a dummy hash instead; this
-script measures whether that works. It prints figures and judges nothing: run it after changing
-the hashing or the login code.
+If one kind were answered faster (no password hash to check, no account to create), response
+times would tell an attacker which addresses have accounts. Login verifies against a dummy
+hash for an unknown address, registration hashes the password of a taken one too, and every
+registration and reset request defers one job; this script measures whether that works. It
+prints figures and judges nothing: run it after changing the hashing, login or accounts code.
 
     uv run python scripts/bench_login_timing.py [--rounds 40]
 
@@ -16,6 +18,7 @@ import logging
 import statistics
 import time
 import uuid
+from http import HTTPStatus
 
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import make_url, text
@@ -43,6 +46,19 @@ async def timed_login(client: AsyncClient, email: str, password: str) -> float:
     return elapsed * 1000
 
 
+async def timed_post(client: AsyncClient, path: str, body: dict[str, str]) -> float:
+    started = time.perf_counter()
+    response = await client.post(path, json=body)
+    elapsed = time.perf_counter() - started
+    if response.status_code != HTTPStatus.ACCEPTED:
+        raise RuntimeError(f"{path} answered {response.status_code}: {response.text}")
+    return elapsed * 1000
+
+
+def registration(email: str) -> dict[str, str]:
+    return {"email": email, "password": PASSWORD, "full_name": "Bench"}
+
+
 async def measure(database_url: str, rounds: int) -> dict[str, list[float]]:
     settings = Settings(
         _env_file=None,
@@ -51,9 +67,21 @@ async def measure(database_url: str, rounds: int) -> dict[str, list[float]]:
         LOGIN_RATE_LIMIT_PER_ACCOUNT=NO_LIMIT,
         LOGIN_RATE_LIMIT_PER_CLIENT=NO_LIMIT,
         REGISTER_RATE_LIMIT_PER_CLIENT=NO_LIMIT,
+        REGISTER_RATE_LIMIT_PER_ACCOUNT=NO_LIMIT,
+        ACCOUNT_MAIL_RATE_LIMIT_PER_CLIENT=NO_LIMIT,
+        ACCOUNT_MAIL_RATE_LIMIT_PER_ADDRESS=NO_LIMIT,
+        # The scratch account logs in without confirming its address (no worker mails here).
+        EMAIL_VERIFICATION_REQUIRED=False,
     )
     app = create_app(settings)
-    timings: dict[str, list[float]] = {"known, wrong password": [], "unknown email": []}
+    timings: dict[str, list[float]] = {
+        "login, known, wrong password": [],
+        "login, unknown email": [],
+        "register, taken email": [],
+        "register, new email": [],
+        "reset, known email": [],
+        "reset, unknown email": [],
+    }
     async with app.router.lifespan_context(app):
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -61,12 +89,24 @@ async def measure(database_url: str, rounds: int) -> dict[str, list[float]]:
             (await client.post("/api/v1/auth/register", json=body)).raise_for_status()
             await timed_login(client, KNOWN_EMAIL, PASSWORD)  # warm-up: pools, caches
             for _ in range(rounds):
-                # Interleaved, so drift in the machine's load affects both series alike.
-                timings["known, wrong password"].append(
+                # Interleaved, so drift in the machine's load affects each pair alike.
+                unknown = f"{uuid.uuid4().hex}@example.com"
+                timings["login, known, wrong password"].append(
                     await timed_login(client, KNOWN_EMAIL, "a wrong password")
                 )
-                timings["unknown email"].append(
-                    await timed_login(client, f"{uuid.uuid4().hex}@example.com", PASSWORD)
+                timings["login, unknown email"].append(await timed_login(client, unknown, PASSWORD))
+                timings["register, taken email"].append(
+                    await timed_post(client, "/api/v1/auth/register", registration(KNOWN_EMAIL))
+                )
+                timings["register, new email"].append(
+                    await timed_post(client, "/api/v1/auth/register", registration(unknown))
+                )
+                reset = "/api/v1/auth/password-reset"
+                timings["reset, known email"].append(
+                    await timed_post(client, reset, {"email": KNOWN_EMAIL})
+                )
+                timings["reset, unknown email"].append(
+                    await timed_post(client, reset, {"email": f"x{unknown}"})
                 )
     return timings
 
@@ -89,17 +129,22 @@ async def main(rounds: int) -> None:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
 
-    print(f"{rounds} failed logins of each kind, milliseconds per request:")  # noqa: T201
+    print(f"{rounds} requests of each kind, milliseconds per request:")  # noqa: T201
     for label, values in timings.items():
         quartiles = statistics.quantiles(values, n=4)
         print(  # noqa: T201
-            f"  {label:<22} median {statistics.median(values):7.1f}"
+            f"  {label:<30} median {statistics.median(values):7.1f}"
             f"   p25 {quartiles[0]:7.1f}   p75 {quartiles[2]:7.1f}"
         )
-    ratio = statistics.median(timings["unknown email"]) / statistics.median(
-        timings["known, wrong password"]
-    )
-    print(f"  unknown / known median ratio: {ratio:.2f} (1.00 = indistinguishable)")  # noqa: T201
+    labels = list(timings)
+    for without, with_account in ((1, 0), (3, 2), (5, 4)):
+        ratio = statistics.median(timings[labels[without]]) / statistics.median(
+            timings[labels[with_account]]
+        )
+        print(  # noqa: T201
+            f"  {labels[without]} / {labels[with_account]}: median ratio {ratio:.2f}"
+            " (1.00 = indistinguishable)"
+        )
 
 
 if __name__ == "__main__":

@@ -26,9 +26,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.db import ConnectionQueue, resolve_database_url
+from {{ cookiecutter.package_name }}.core.db import (
+    ConnectionQueue,
+    UnitsOfWork,
+    resolve_database_url,
+)
 from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, LogContextFilter
-from {{ cookiecutter.package_name }}.core.mail_catcher import MailCatcher
+from {{ cookiecutter.package_name }}.core.mail_catcher import CaughtMail, MailCatcher
 from {{ cookiecutter.package_name }}.core.rate_limit import create_rate_limiter
 from {{ cookiecutter.package_name }}.core.state import AppState
 {%- if cookiecutter.observability == "full" %}
@@ -40,7 +44,16 @@ from {{ cookiecutter.package_name }}.web.dependencies import get_sessionmaker
 
 from tests.factories import create_user
 from tests.servers import redis_server, serving
-from tests.support import StatementCounter, TokenPairJson, login, make_settings, scratch_database
+from tests.support import (
+    Deliver,
+    StatementCounter,
+    TokenPairJson,
+    catching_mailer,
+    login,
+    make_settings,
+    run_queued_jobs,
+    scratch_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +115,23 @@ async def mail_catcher() -> AsyncIterator[MailCatcher]:
     await catcher.start()
     yield catcher
     await catcher.close()
+
+
+@pytest.fixture
+def deliver(
+    db: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher
+) -> Deliver:
+    """Run the queued jobs as the worker would; the mails they sent (since the last call)."""
+    seen = 0
+
+    async def run() -> list[CaughtMail]:
+        nonlocal seen
+        await run_queued_jobs(db, UnitsOfWork(sessionmaker), mailer=catching_mailer(mail_catcher))
+        new = mail_catcher.caught[seen:]
+        seen = len(mail_catcher.caught)
+        return new
+
+    return run
 
 
 @pytest.fixture
@@ -234,7 +264,8 @@ async def committing_client(
     """A client of an app with its own connection pool on a scratch database: requests commit
     for real and run concurrently. The other fixtures share one rolled-back connection, which
     serialises everything, so races need this one."""
-    app = create_app(make_settings(committing_database_url, **committing_overrides))
+    settings = {"EMAIL_VERIFICATION_REQUIRED": False, **committing_overrides}
+    app = create_app(make_settings(committing_database_url, **settings))
     async with app.router.lifespan_context(app):
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -261,6 +292,8 @@ async def three_processes(server_url: str) -> AsyncIterator[list[AsyncClient]]:
                 REGISTER_RATE_LIMIT_PER_CLIENT="1000/minute",
                 # A second presentation a moment after the rotation is reuse, not a race.
                 REFRESH_REUSE_GRACE_SECONDS="0",
+                # No worker mails confirmation links here (tests/accounts covers them).
+                EMAIL_VERIFICATION_REQUIRED="false",
             ) as clients,
         ):
             yield clients

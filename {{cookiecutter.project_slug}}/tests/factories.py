@@ -5,7 +5,7 @@ a user then costs microseconds instead of tens of milliseconds of argon2.
 """
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,13 +29,16 @@ async def create_user(
     role: UserRole = UserRole.USER,
     is_active: bool = True,
     hashed_password: str | None = None,
+    verified: bool = True,
 ) -> User:
+    """A user; `verified=False` for one who has not confirmed their address yet."""
     user = User(
         email=email or f"user{next(_sequence)}@example.com",
         hashed_password=hashed_password or await FAST_PASSWORDS.hash(password),
         full_name=full_name,
         role=role,
         is_active=is_active,
+        email_verified_at=datetime.now(UTC) if verified else None,
     )
     return await UserRepository(db).create(user)
 

@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 import uvicorn
 from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.cli import build_parser, main
 from {{ cookiecutter.package_name }}.core import migrations
 from {{ cookiecutter.package_name }}.core.config import get_settings
+from {{ cookiecutter.package_name }}.core.db import in_one_transaction
+from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
-from tests.support import free_port, scratch_database, unused_domain_names
+from tests.support import free_port, make_settings, scratch_database, unused_domain_names
 
 
 @pytest.fixture(autouse=True)
@@ -97,6 +100,13 @@ def test_create_admin_creates_an_admin_once(
     main(["migrate"])
     create_admin("root@example.com", "a long admin secret", monkeypatch)
     assert capsys.readouterr().out.endswith("Created admin root@example.com\n")
+
+    async def confirmed(db: AsyncSession) -> bool:
+        admin = await UserRepository(db).find_by_email("root@example.com")
+        return admin is not None and admin.email_verified_at is not None
+
+    # Whoever ran the command vouched for the address: the admin can log in at once.
+    assert in_one_transaction(make_settings(empty_database), confirmed)
     with pytest.raises(SystemExit, match="create-admin: This email cannot be registered"):
         create_admin("ROOT@example.com", "another long secret", monkeypatch)
 

@@ -18,7 +18,7 @@ async def register(client: AsyncClient) -> str:
     response = await client.post(
         REGISTER, json={"email": email, "password": DEFAULT_PASSWORD, "full_name": "Replica"}
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     return email
 
 

@@ -106,12 +106,12 @@ async def test_sigterm_finishes_the_requests_in_flight_and_refuses_new_ones(
         await stop(process)
 
     assert refused
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     assert exit_seconds < SHUTDOWN_DEADLINE_SECONDS
     assert process.returncode in {0, -signal.SIGTERM}
     messages = [json.loads(line)["message"] for line in output.decode().splitlines()]
     # The request was answered before the pool was closed ("stopped" comes after dispose).
-    answered = messages.index("POST /api/v1/auth/register 201")
+    answered = messages.index("POST /api/v1/auth/register 202")
     assert answered < messages.index("stopped")
 
 

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from {{ cookiecutter.package_name }}.accounts.router import router as accounts_router
 from {{ cookiecutter.package_name }}.auth.router import router as auth_router
 {%- if cookiecutter.include_example_domain == "yes" %}
 from {{ cookiecutter.package_name }}.projects.router import router as projects_router
@@ -12,6 +13,7 @@ from {{ cookiecutter.package_name }}.users.router import router as users_router
 API_PREFIX = "/api/v1"
 
 api_router = APIRouter(prefix=API_PREFIX)
+api_router.include_router(accounts_router)
 api_router.include_router(auth_router)
 api_router.include_router(users_router)
 {%- if cookiecutter.include_example_domain == "yes" %}

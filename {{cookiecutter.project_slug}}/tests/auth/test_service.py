@@ -48,6 +48,7 @@ async def log_in(
         tokens=tokens,
         lifetimes=lifetimes,
         passwords=FAST_PASSWORDS,
+        require_verified_email=True,
     )
     return pair.refresh_token
 
@@ -72,6 +73,7 @@ async def test_a_wrong_password_and_an_unknown_email_fail_alike(
             tokens=tokens,
             lifetimes=lifetimes,
             passwords=FAST_PASSWORDS,
+            require_verified_email=True,
         )
 
 

@@ -60,6 +60,7 @@ def test_every_purge_is_on_the_workers_schedule() -> None:
     periodic = registered_app().periodic_registry.periodic_tasks.values()
     scheduled = {task.task.name: task.cron for task in periodic}
     assert scheduled == {
+        "accounts.purge_spent_tokens": "17 * * * *",
         "auth.purge_expired_refresh_tokens": "7 * * * *",
 {%- if cookiecutter.include_example_domain == "yes" %}
         "idempotency.purge_expired_keys": "37 * * * *",

@@ -21,7 +21,6 @@ from {{ cookiecutter.package_name }}.core.errors import (
 from {{ cookiecutter.package_name }}.core.security import TokenClaims
 from {{ cookiecutter.package_name }}.users.emails import UnusableEmailError, email_key
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
-from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 from {{ cookiecutter.package_name }}.web.dependencies import (
     DbSession,
     Limiter,
@@ -109,20 +108,6 @@ def throttling_key(address: str) -> str:
 
 
 ThrottledLoginForm = Annotated[LoginForm, Depends(throttled_login_form)]
-
-
-async def throttled_registration(
-    data: UserCreate, limiter: Limiter, settings: SettingsDep
-) -> UserCreate:
-    await limiter.hit(
-        settings.REGISTER_RATE_LIMIT_PER_ACCOUNT,
-        scope="register:account",
-        key=throttling_key(str(data.email)),
-    )
-    return data
-
-
-ThrottledRegistration = Annotated[UserCreate, Depends(throttled_registration)]
 
 
 async def throttled_refresh_request(

@@ -1,4 +1,4 @@
-from {{ cookiecutter.package_name }}.core.errors import AuthenticationError
+from {{ cookiecutter.package_name }}.core.errors import AuthenticationError, PermissionDeniedError
 
 
 class InvalidCredentialsError(AuthenticationError):
@@ -32,3 +32,18 @@ class RefreshTokenReusedError(AuthenticationError):
 
     def __init__(self) -> None:
         super().__init__("This refresh token was already used; the session has been ended")
+
+
+class EmailNotVerifiedError(PermissionDeniedError):
+    """The password was right, but the account's address was never confirmed (and the
+    service requires it). Only said after the password checked out, so it tells a guesser
+    nothing they did not already know."""
+
+    code = "email_not_verified"
+    title = "Email not verified"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Confirm your email address with the link we mailed you; ask for a new link at "
+            "/api/v1/auth/verify-email/resend"
+        )

@@ -7,12 +7,8 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     OwnLoginSession,
     ThrottledLoginForm,
     ThrottledRefreshRequest,
-    ThrottledRegistration,
 )
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, SessionRead, TokenPair
-from {{ cookiecutter.package_name }}.users import service as user_service
-from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.schemas import UserRead
 from {{ cookiecutter.package_name }}.web.dependencies import (
     DbSession,
     Lifetimes,
@@ -21,7 +17,7 @@ from {{ cookiecutter.package_name }}.web.dependencies import (
     SettingsDep,
     Tokens,
 )
-from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
+from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 from {{ cookiecutter.package_name }}.web.throttling import ClientBudgetRoute, client_budget
 
 # Its routes may charge a per-client budget before reading the body (web/throttling.py).
@@ -31,32 +27,7 @@ router = APIRouter(prefix="/auth", tags=["auth"], route_class=ClientBudgetRoute)
 TOKEN_RESPONSE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-@router.post(
-    "/register",
-    status_code=status.HTTP_201_CREATED,
-    response_model=UserRead,
-    responses={
-        **problem_responses(409, 422, 429),
-        **created_links({"user_id": "$response.body#/id"}, "get_user", "update_user"),
-    },
-)
-@client_budget(lambda settings: settings.REGISTER_RATE_LIMIT_PER_CLIENT, scope="register:client")
-async def register(
-    data: ThrottledRegistration,
-    db: DbSession,
-    passwords: Passwords,
-    settings: SettingsDep,
-    response: Response,
-) -> User:
-    """Create an account with an email, a password and a full name."""
-    user = await user_service.register(
-        db, data=data, passwords=passwords, refuse_lookalikes=settings.REFUSE_LOOKALIKE_EMAILS
-    )
-    response.headers["Location"] = "/api/v1/users/me"
-    return user
-
-
-@router.post("/login", responses=problem_responses(401, 422, 429))
+@router.post("/login", responses=problem_responses(401, 403, 422, 429))
 @client_budget(lambda settings: settings.LOGIN_RATE_LIMIT_PER_CLIENT, scope="login:client")
 async def login(
     form: ThrottledLoginForm,
@@ -64,6 +35,7 @@ async def login(
     tokens: Tokens,
     lifetimes: Lifetimes,
     passwords: Passwords,
+    settings: SettingsDep,
     response: Response,
 ) -> TokenPair:
     """Exchange an email (as `username`) and password for an access and a refresh token."""
@@ -75,6 +47,7 @@ async def login(
         tokens=tokens,
         lifetimes=lifetimes,
         passwords=passwords,
+        require_verified_email=settings.EMAIL_VERIFICATION_REQUIRED,
     )
 
 

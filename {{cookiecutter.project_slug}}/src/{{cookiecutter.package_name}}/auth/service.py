@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.errors import (
+    EmailNotVerifiedError,
     InvalidCredentialsError,
     RefreshTokenReusedError,
     SessionRevokedError,
@@ -38,8 +39,12 @@ async def login(
     tokens: TokenCodec,
     lifetimes: TokenLifetimes,
     passwords: PasswordHasher,
+    require_verified_email: bool,
 ) -> TokenPair:
-    """Check the credentials and start a new session. Every failure looks and takes the same."""
+    """Check the credentials and start a new session. Every failure of the credentials looks
+    and takes the same; with `require_verified_email`, right credentials of an account whose
+    address was never confirmed are an `EmailNotVerifiedError`, which says nothing a guesser
+    could use: only the password's owner gets that far."""
     users = UserRepository(db)
     user = await users.find_by_email(email)
     if user is None:
@@ -48,6 +53,8 @@ async def login(
     verified, replacement = await passwords.verify(password, user.hashed_password)
     if not verified or not user.is_active:
         raise InvalidCredentialsError
+    if require_verified_email and user.email_verified_at is None:
+        raise EmailNotVerifiedError
     if replacement is not None:
         # An older scheme (bcrypt) or weaker parameters: upgrade now that we know the password.
         await users.update(user, {"hashed_password": replacement})

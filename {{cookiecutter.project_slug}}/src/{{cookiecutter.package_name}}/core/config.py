@@ -1,9 +1,7 @@
 """Typed settings, read once from the environment (and `.env`)."""
 
 import json
-{%- if cookiecutter.include_example_domain == "yes" %}
 from datetime import timedelta
-{%- endif %}
 from email.utils import formataddr
 from functools import lru_cache
 from typing import Annotated, Literal, Self
@@ -69,6 +67,13 @@ class Settings(BaseSettings):
     # Refuse to register an address that only looks like a registered one (users/emails.py).
     REFUSE_LOOKALIKE_EMAILS: bool = True
     PASSWORD_CHANGE_RATE_LIMIT_PER_ACCOUNT: str = "5/hour"  # noqa: S105 - a rate, not a secret
+    # Requests that mail an address (verification again, password reset): per address, charged
+    # alike whether it has an account or not, and per client, charged before the body is read.
+    ACCOUNT_MAIL_RATE_LIMIT_PER_ADDRESS: str = "3/hour"
+    ACCOUNT_MAIL_RATE_LIMIT_PER_CLIENT: str = "10/hour"
+    # Presenting a mailed token (verify, reset): per client; tokens are far too long to guess,
+    # but a reset hashes the new password.
+    ACCOUNT_TOKEN_RATE_LIMIT_PER_CLIENT: str = "30/hour"  # noqa: S105 - a rate, not a secret
     # "fast" makes hashing cheap for test suites (core/passwords.py); refused outside "test".
     PASSWORD_HASH_COST: Literal["standard", "fast"] = "standard"  # noqa: S105 - not a secret
 {%- if cookiecutter.include_example_domain == "yes" %}
@@ -78,6 +83,12 @@ class Settings(BaseSettings):
     # Refuse PATCH and DELETE without If-Match (428) instead of letting the last write win.
     REQUIRE_IF_MATCH: bool = False
 {%- endif %}
+
+    # Login refuses an account whose address was never confirmed (403 email_not_verified).
+    EMAIL_VERIFICATION_REQUIRED: bool = True
+    # How long the link in a verification (or email change) mail and in a reset mail works.
+    EMAIL_VERIFICATION_TOKEN_LIFETIME_HOURS: int = Field(default=24, ge=1, le=24 * 7)
+    PASSWORD_RESET_TOKEN_LIFETIME_MINUTES: int = Field(default=30, ge=5, le=24 * 60)
 
     # Outgoing mail (core/mail.py), sent by the job worker. Unset outside production, the
     # worker cannot send; `make dev` points it at a local catcher that prints each mail.
@@ -238,6 +249,14 @@ class Settings(BaseSettings):
     def idempotency_key_ttl(self) -> timedelta:
         return timedelta(hours=self.IDEMPOTENCY_KEY_TTL_HOURS)
 {%- endif %}
+
+    @property
+    def email_verification_token_lifetime(self) -> timedelta:
+        return timedelta(hours=self.EMAIL_VERIFICATION_TOKEN_LIFETIME_HOURS)
+
+    @property
+    def password_reset_token_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.PASSWORD_RESET_TOKEN_LIFETIME_MINUTES)
 
 
 @lru_cache

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from {{ cookiecutter.package_name }}.accounts.schemas import EmailChange
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import User
@@ -35,3 +36,19 @@ async def throttled_update_me(
 
 
 ThrottledUpdateMe = Annotated[UserUpdateMe, Depends(throttled_update_me)]
+
+
+async def throttled_email_change(
+    data: EmailChange, user: CurrentUser, limiter: Limiter, settings: SettingsDep
+) -> EmailChange:
+    """The change of address, once within the account's budget. It checks the current
+    password too, so it spends the password changes' budget: one budget of guesses."""
+    await limiter.hit(
+        settings.PASSWORD_CHANGE_RATE_LIMIT_PER_ACCOUNT,
+        scope="password-change:account",
+        key=str(user.id),
+    )
+    return data
+
+
+ThrottledEmailChange = Annotated[EmailChange, Depends(throttled_email_change)]

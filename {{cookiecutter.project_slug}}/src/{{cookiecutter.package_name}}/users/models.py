@@ -1,6 +1,7 @@
 import enum
+from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, String
+from sqlalchemy import CheckConstraint, DateTime, Enum, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from {{ cookiecutter.package_name }}.core.models import Entity, Timestamps
@@ -37,6 +38,8 @@ class User(Timestamps, Entity):
         default=UserRole.USER,
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # When the owner proved they receive mail at `email` (accounts/); None until then.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @validates("email")
     def _derive_keys(self, _name: str, address: str) -> str:

@@ -24,6 +24,15 @@ class UserRepository(Repository[User]):
         statement = select(User).where(User.email_key == key)
         return (await self.db.execute(statement)).scalar_one_or_none()
 
+    async def find_id_by_email(self, email: str) -> uuid.UUID | None:
+        """The ID of the account an address names: no row to load, so a request that only
+        needs to know takes the same time whether there is one or not."""
+        try:
+            key = email_key(email)
+        except UnusableEmailError:
+            return None
+        return await self.db.scalar(select(User.id).where(User.email_key == key))
+
     async def lookalike_exists(self, user: User) -> bool:
         """Whether another account's address only looks like `user`'s. Registrations of
         look-alike addresses are serialised by a lock on their shared key until the

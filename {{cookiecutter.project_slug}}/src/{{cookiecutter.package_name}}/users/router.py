@@ -1,5 +1,7 @@
 from fastapi import APIRouter, Depends, status
 
+from {{ cookiecutter.package_name }}.accounts import service as account_service
+from {{ cookiecutter.package_name }}.accounts.schemas import Accepted
 from {{ cookiecutter.package_name }}.auth.dependencies import (
     AccessClaims,
     AdminUser,
@@ -8,10 +10,20 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
 )
 from {{ cookiecutter.package_name }}.core.pagination import Page
 from {{ cookiecutter.package_name }}.users import service as user_service
-from {{ cookiecutter.package_name }}.users.dependencies import ThrottledUpdateMe, UserById
+from {{ cookiecutter.package_name }}.users.dependencies import (
+    ThrottledEmailChange,
+    ThrottledUpdateMe,
+    UserById,
+)
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserRead, UserUpdate
-from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Pagination, Passwords
+from {{ cookiecutter.package_name }}.web.dependencies import (
+    DbSession,
+    Jobs,
+    Pagination,
+    Passwords,
+    SettingsDep,
+)
 from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -36,6 +48,35 @@ async def update_me(
     """Change one's name or password (a new password ends every other session)."""
     return await user_service.update_me(
         db, user=user, data=data, current_session_id=claims.session_id, passwords=passwords
+    )
+
+
+@router.post(
+    "/me/email",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(401, 422, 429),
+)
+async def change_my_email(
+    data: ThrottledEmailChange,
+    user: CurrentUser,
+    db: DbSession,
+    passwords: Passwords,
+    jobs: Jobs,
+    settings: SettingsDep,
+) -> Accepted:
+    """Change one's address: it changes when the link mailed to the new address is used."""
+    await account_service.request_email_change(
+        db,
+        user=user,
+        new_email=str(data.new_email),
+        current_password=data.current_password,
+        passwords=passwords,
+        jobs=jobs,
+        lifetime=settings.email_verification_token_lifetime,
+    )
+    return Accepted(
+        detail="A link to confirm the new address is on its way to it; the address changes "
+        "when the link is used."
     )
 
 

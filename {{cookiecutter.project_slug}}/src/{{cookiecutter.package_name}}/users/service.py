@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,15 +27,19 @@ async def register(
     passwords: PasswordHasher,
     refuse_lookalikes: bool,
     role: UserRole = UserRole.USER,
+    verified_at: datetime | None = None,
 ) -> User:
-    """Create an account. An email taken in any form (letter case, width, Unicode
-    normalization) is an `EmailTakenError`; with `refuse_lookalikes`, one that only looks like
-    a taken one is an `EmailLookalikeError`."""
+    """Create an account, its address confirmed at `verified_at` (None: not yet). An email
+    taken in any form (letter case, width, Unicode normalization) is an `EmailTakenError`;
+    with `refuse_lookalikes`, one that only looks like a taken one is an
+    `EmailLookalikeError`. The API's registration is `accounts.service.register`, which mails
+    the address; this is for commands, which vouch for it."""
     user = User(
         email=str(data.email),
         hashed_password=await passwords.hash(data.password),
         full_name=data.full_name,
         role=role,
+        email_verified_at=verified_at,
     )
     users = UserRepository(db)
     if refuse_lookalikes and await users.lookalike_exists(user):
@@ -63,6 +68,18 @@ async def update_me(
             db, user_id=user.id, except_session_id=current_session_id
         )
     return await UserRepository(db).update(user, changes)
+
+
+async def change_email(
+    db: AsyncSession, *, user: User, email: str, refuse_lookalikes: bool, at: datetime
+) -> User:
+    """Give the account a new address, confirmed `at` (accounts/ checks it was mailed there
+    first). Taken, or with `refuse_lookalikes` looking like a taken one, it is refused as
+    registration would refuse it."""
+    users = UserRepository(db)
+    if refuse_lookalikes and await users.lookalike_exists(User(email=email)):
+        raise EmailLookalikeError
+    return await users.update(user, {"email": email, "email_verified_at": at})
 
 
 async def get_user(db: AsyncSession, *, user_id: uuid.UUID) -> User:

@@ -3,6 +3,7 @@ schedules) on `core.jobs.job_app`. A new domain with background work adds its mo
 
 from procrastinate import App
 
+from {{ cookiecutter.package_name }}.accounts import jobs as account_jobs
 from {{ cookiecutter.package_name }}.auth import jobs as auth_jobs
 from {{ cookiecutter.package_name }}.core.jobs import job_app
 {%- if cookiecutter.include_example_domain == "yes" %}
@@ -13,10 +14,10 @@ from {{ cookiecutter.package_name }}.worker import jobs as worker_jobs
 
 {%- if cookiecutter.include_example_domain == "yes" %}
 
-TASK_MODULES = (auth_jobs, idempotency_jobs, task_jobs, worker_jobs)
+TASK_MODULES = (account_jobs, auth_jobs, idempotency_jobs, task_jobs, worker_jobs)
 {%- else %}
 
-TASK_MODULES = (auth_jobs, worker_jobs)
+TASK_MODULES = (account_jobs, auth_jobs, worker_jobs)
 {%- endif %}
 
 
