@@ -62,11 +62,11 @@ def _dev(args: argparse.Namespace) -> None:
     migrations.upgrade(database_url)
     with contextlib.ExitStack() as stack:
         if settings.SMTP_HOST is None:
-            _catch_mail(stack, args.mail_port)
+            _catch_mail(stack, args.mail_port, settings.FRONTEND_URL)
         _run_dev_server(args, settings)
 
 
-def _catch_mail(stack: contextlib.ExitStack, port: int) -> None:
+def _catch_mail(stack: contextlib.ExitStack, port: int, frontend_url: str) -> None:
     """Run a mail catcher that prints each mail, and point the worker at it."""
     # A development dependency: imported only when `dev` runs.
     from {{ cookiecutter.package_name }}.core.mail_catcher import (  # noqa: PLC0415
@@ -81,7 +81,11 @@ def _catch_mail(stack: contextlib.ExitStack, port: int) -> None:
             "pass --mail-port, or set SMTP_HOST to use a mail server"
         ) from None
     os.environ.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(bound), SMTP_SECURITY="none")
-    sys.stdout.write(f"Catching mail on 127.0.0.1:{bound}: each mail is printed here\n")
+    sys.stdout.write(
+        f"Catching mail on 127.0.0.1:{bound}: each mail is printed here. Its links start with "
+        f"FRONTEND_URL ({frontend_url}); with no front end there, paste a link's token into "
+        "POST /api/v1/auth/verify-email (or password-reset/confirm) in /docs\n"
+    )
 
 
 def _run_dev_server(args: argparse.Namespace, settings: Settings) -> None:

@@ -1,5 +1,5 @@
-"""The assignee's mail through a real worker process and a real SMTP server: a mail server
-that is down when the job first runs gets the mail once it is back, exactly once."""
+"""An account mail through a real worker process and a real SMTP server: a mail server that is
+down when the job first runs gets the mail once it is back, exactly once, with one token."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -8,14 +8,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from {{ cookiecutter.package_name }}.accounts.jobs import send_verification
 from {{ cookiecutter.package_name }}.core.db import create_sessionmaker, unit_of_work
 from {{ cookiecutter.package_name }}.core.jobs import TransactionalJobQueue
 from {{ cookiecutter.package_name }}.core.mail_catcher import MailCatcher
-from {{ cookiecutter.package_name }}.tasks.jobs import notify_assignee
 
 from tests.factories import create_user
-from tests.projects.factories import create_project, create_task
-from tests.support import free_port
+from tests.support import free_port, token_from
 from tests.worker.processes import eventually, in_state, job_state, worker
 
 pytestmark = pytest.mark.timeout(120)
@@ -44,12 +43,8 @@ async def test_a_mail_server_that_was_down_gets_the_mail_once_it_is_back(
     engine: AsyncEngine, committing_database_url: str, tmp_path: Path
 ) -> None:
     async with unit_of_work(create_sessionmaker(engine)) as db:
-        assignee = await create_user(db, email="ann@example.org")
-        project = await create_project(db, owner=assignee)
-        task = await create_task(db, project=project, assignee=assignee)
-        await TransactionalJobQueue(db).defer(
-            notify_assignee, project_id=project.id, task_id=task.id, assignee_id=assignee.id
-        )
+        user = await create_user(db, email="ann@example.org", verified=False)
+        await TransactionalJobQueue(db).defer(send_verification, user_id=user.id)
         job_id: int = await db.scalar(text("SELECT max(id) FROM procrastinate_jobs"))
     port = free_port()  # nothing listens here yet: the mail server is down
     settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none"}
@@ -61,7 +56,11 @@ async def test_a_mail_server_that_was_down_gets_the_mail_once_it_is_back(
             await eventually(in_state(engine, job_id, "succeeded"), "the job succeeded")
         finally:
             await catcher.close()
-    assert [mail.recipients for mail in catcher.caught] == [["ann@example.org"]]
+    [mail] = catcher.caught
+    assert mail.recipients == ["ann@example.org"]
+    assert token_from(mail, "verify-email")
+    # The failed attempt's token was rolled back with it: one token, the one mailed.
+    assert await tokens_stored(engine) == 1
     state = await job_state(engine, job_id)
     assert state is not None
     assert state[0] == "succeeded"
@@ -74,6 +73,12 @@ async def test_a_mail_server_that_was_down_gets_the_mail_once_it_is_back(
     assert "a recipient at example.org will be retried" in str(retried["exc_info"])
     # The address itself is in no line the worker wrote.
     assert all("ann@example.org" not in str(line) for line in lines)
+
+
+async def tokens_stored(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        count: int = await connection.scalar(text("SELECT count(*) FROM account_tokens"))
+    return count
 
 
 async def _has_retried(engine: AsyncEngine, job_id: int) -> bool:
