@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
 from tests.factories import DEFAULT_PASSWORD, create_user
-from tests.support import Deliver, queued_jobs, token_from
+from tests.support import Deliver, bearer, queued_jobs, token_from
 
 REGISTER = "/api/v1/auth/register"
 VERIFY = "/api/v1/auth/verify-email"
@@ -63,6 +63,8 @@ async def test_a_new_account_logs_in_once_the_mailed_link_confirms_its_address(
     assert mail.links[0].startswith("http://localhost:3000/verify-email?token=")
     assert confirmed.status_code == 204
     assert after.status_code == 200
+    me = await client.get("/api/v1/users/me", headers=bearer(after.json()["access_token"]))
+    assert me.json()["email_verified_at"] is not None
 
 
 async def test_a_taken_address_gets_the_same_answer_and_its_owner_a_notice(

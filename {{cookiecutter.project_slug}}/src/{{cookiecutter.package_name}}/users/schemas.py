@@ -45,6 +45,9 @@ class UserRead(BaseModel):
     full_name: str
     role: UserRole
     is_active: bool
+    email_verified_at: datetime | None = Field(
+        description="When the address was confirmed by a mailed link; null until then."
+    )
     created_at: datetime
 
 
