@@ -276,3 +276,27 @@ def token_from(mail: CaughtMail, page: str) -> str:
         if parts.path == f"/{page}" and "token" in parse_qs(parts.query):
             return parse_qs(parts.query)["token"][0]
     raise AssertionError(f"no {page} link in the mail: {mail.links}")
+
+
+@contextlib.asynccontextmanager
+async def delivering_on(database_url: str, catcher: MailCatcher) -> AsyncIterator[Deliver]:
+    """The `deliver` fixture for an app on a database of its own, whose requests commit: the
+    jobs run in units of work of their own there."""
+    engine = create_async_engine(database_url)
+    sessionmaker = db.create_sessionmaker(engine)
+    seen = 0
+
+    async def deliver() -> list[CaughtMail]:
+        nonlocal seen
+        async with db.unit_of_work(sessionmaker) as session:
+            await run_queued_jobs(
+                session, UnitsOfWork(sessionmaker), mailer=catching_mailer(catcher)
+            )
+        new = catcher.caught[seen:]
+        seen = len(catcher.caught)
+        return new
+
+    try:
+        yield deliver
+    finally:
+        await engine.dispose()

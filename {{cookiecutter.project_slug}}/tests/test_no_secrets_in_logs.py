@@ -12,6 +12,14 @@ PASSWORD = "recognisable-PASSWORD-4417"
 NEW_PASSWORD = "recognisable-NEW-PASSWORD-9302"
 
 
+def service_lines(log_lines: StringIO) -> str:
+    """The lines the service wrote. aiosmtpd's own ("mail.log") are the test's mail server
+    talking, as the mail provider's logs would in production."""
+    return "\n".join(
+        line for line in log_lines.getvalue().splitlines() if '"logger": "mail.log"' not in line
+    )
+
+
 async def exercise_every_secret(client: AsyncClient, deliver: Deliver) -> list[str]:
     """Register and confirm, log in, refresh, change the password, fail a login, reset the
     password: returns the tokens, passwords and address that went over the wire."""
@@ -54,11 +62,7 @@ async def test_no_password_token_or_address_is_ever_logged(
     client: AsyncClient, deliver: Deliver, log_lines: StringIO
 ) -> None:
     secrets = await exercise_every_secret(client, deliver)
-    # aiosmtpd's own lines ("mail.log") are the test's mail server talking, the mail
-    # provider's logs in production: the service's lines are the ones under test.
-    logged = "\n".join(
-        line for line in log_lines.getvalue().splitlines() if '"logger": "mail.log"' not in line
-    )
+    logged = service_lines(log_lines)
     assert "/api/v1/auth/refresh" in logged  # the requests were logged...
     assert "Mailed a password reset link" in logged  # ...and the jobs...
     for secret in secrets:

@@ -1,6 +1,7 @@
 """Every error, from every layer, is one RFC 9457 problem+json envelope, and every code the
 service can answer with is one class, listed in docs/errors.md."""
 
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -101,6 +102,16 @@ async def test_wrong_method_is_a_405_problem_that_keeps_allow(client: AsyncClien
     assert response.status_code == 405
     assert response.headers["allow"] == "GET"
     assert_problem(response.json(), status=405, code="method_not_allowed")
+
+
+async def test_a_405_allows_every_method_of_the_path_not_only_the_first_routes(
+    client: AsyncClient,
+) -> None:
+    """RFC 9110 asks `Allow` to list what the resource supports: here three routes (GET, PATCH
+    and DELETE of one path), of which Starlette's own answer named only the first."""
+    response = await client.put(f"/api/v1/users/{uuid.uuid4()}")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, PATCH"
 
 
 async def test_invalid_body_lists_each_field_error(client: AsyncClient) -> None:

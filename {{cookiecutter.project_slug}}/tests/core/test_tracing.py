@@ -23,10 +23,11 @@ from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
 from {{ cookiecutter.package_name }}.core import tracing
+from {{ cookiecutter.package_name }}.core.mail_catcher import MailCatcher
 from {{ cookiecutter.package_name }}.main import create_app
 
-from tests.support import free_port, make_settings
-from tests.test_no_secrets_in_logs import exercise_every_secret
+from tests.support import delivering_on, free_port, make_settings
+from tests.test_no_secrets_in_logs import exercise_every_secret, service_lines
 
 
 async def serve(app: FastAPI) -> AsyncIterator[AsyncClient]:
@@ -103,19 +104,23 @@ async def test_log_lines_carry_the_trace_of_their_request(
     assert len(access[0]["span_id"]) == 16
 
 
-async def test_no_password_or_token_reaches_a_span_or_a_log_line(
+async def test_no_password_token_or_address_reaches_a_span_or_a_log_line(
     traced_app: FastAPI,
     traced_client: AsyncClient,
     spans: InMemorySpanExporter,
     log_lines: StringIO,
+    committing_database_url: str,
+    mail_catcher: MailCatcher,
 ) -> None:
-    secrets = await exercise_every_secret(traced_client)
+    async with delivering_on(committing_database_url, mail_catcher) as deliver:
+        secrets = await exercise_every_secret(traced_client, deliver)
     recorded = finished(traced_app, spans)
     exported = json.dumps([json.loads(span.to_json()) for span in recorded])
     assert "db.statement" in exported
+    logged = service_lines(log_lines)
     for secret in secrets:
         assert secret not in exported
-        assert secret not in log_lines.getvalue()
+        assert secret not in logged
 
 
 async def test_an_unreachable_collector_slows_nothing_and_is_reported_once(

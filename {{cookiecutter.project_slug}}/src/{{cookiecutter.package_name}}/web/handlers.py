@@ -10,8 +10,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from {{ cookiecutter.package_name }}.core.errors import (
     DATABASE_UNAVAILABLE_ERRORS,
@@ -79,13 +81,30 @@ async def handle_http_exception(request: Request, exc: Exception) -> JSONRespons
         # map here, and the client gets the generic 500 meanwhile.
         logger.error("unmapped framework status %s on %s", exc.status_code, request.url.path)
         return unhandled_error_response(request)
+    headers = exc.headers
     if exc.status_code == HTTPStatus.NOT_FOUND and exc.detail == HTTPStatus.NOT_FOUND.phrase:
         detail = f"No route matches {request.url.path}"
     elif exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
         detail = f"{request.method} is not allowed on {request.url.path}"
+        headers = {"Allow": ", ".join(sorted(_allowed_methods(request)))}
     else:
         detail = str(exc.detail)
-    return problem_response(request, error_class(detail), headers=exc.headers)
+    return problem_response(request, error_class(detail), headers=headers)
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method a route serves at the request's path. A 405 must list them all (RFC 9110,
+    section 15.5.6); Starlette's names only those of the first route that matched the path,
+    and a path with GET and POST is two routes. Only a wrong method gets here, so walking the
+    routes costs nothing the other requests pay."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        if context.path is None or not context.methods:
+            continue  # a mount (the docs' assets), which has no methods of its own
+        pattern, _, _ = compile_path(context.path)
+        if pattern.match(request.url.path):
+            methods |= context.methods
+    return methods
 
 
 def _field_errors(raw_errors: Sequence[Any]) -> list[FieldError]:
