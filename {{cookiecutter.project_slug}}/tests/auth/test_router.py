@@ -293,3 +293,15 @@ async def test_passwords_hashes_and_tokens_never_reach_responses_or_logs(
     # The reuse was logged, with who and which session, but without the token.
     reuse = [json.loads(line) for line in logs.splitlines() if "reused" in line]
     assert reuse[0]["user_id"]
+
+
+async def test_the_login_form_takes_the_oauth2_fields_and_refuses_another_grant(
+    client: AsyncClient, user: User
+) -> None:
+    """What Swagger UI's "Authorize" sends: `grant_type=password` and empty client fields."""
+    form = {"grant_type": "password", "username": user.email, "password": DEFAULT_PASSWORD}
+    extra = {"scope": "", "client_id": "", "client_secret": ""}
+    accepted = await client.post(LOGIN, data={**form, **extra})
+    refused = await client.post(LOGIN, data={**form, "grant_type": "client_credentials"})
+    assert accepted.status_code == 200
+    assert refused.status_code == 422

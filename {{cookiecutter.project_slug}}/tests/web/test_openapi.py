@@ -1,9 +1,12 @@
 """The OpenAPI document declares every error as problem+json and names operations readably."""
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import FastAPI, Header
 from httpx import AsyncClient
+
+from {{ cookiecutter.package_name }}.web.openapi import install_openapi
 
 
 async def openapi(client: AsyncClient) -> dict[str, Any]:
@@ -63,3 +66,73 @@ async def test_every_operation_has_a_summary(client: AsyncClient) -> None:
     for path_item in document["paths"].values():
         for operation in path_item.values():
             assert operation.get("description") or operation.get("summary")
+
+
+def _referenced(node: object, schemas: dict[str, Any], found: set[str]) -> set[str]:
+    """The names of the component schemas `node` refers to, directly or through others."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.split("/")[-1] not in found:
+            found.add(ref.split("/")[-1])
+            _referenced(schemas[ref.split("/")[-1]], schemas, found)
+        for value in node.values():
+            _referenced(value, schemas, found)
+    elif isinstance(node, list):
+        for value in node:
+            _referenced(value, schemas, found)
+    return found
+
+
+async def test_every_field_a_response_always_carries_is_required(client: AsyncClient) -> None:
+    """A client generator makes an optional field `X | None` (or `X | Unset`): a field every
+    answer has must be required, defaults or not. The problem's extension members are the
+    exception: only a validation problem has them."""
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    responses = [
+        operation["responses"] for path in document["paths"].values() for operation in path.values()
+    ]
+    optional = {
+        name: sorted(
+            set(schemas[name].get("properties", {})) - set(schemas[name].get("required", []))
+        )
+        for name in _referenced(responses, schemas, set())
+    }
+    assert {name: fields for name, fields in optional.items() if fields} == {
+        "Problem": ["errors", "errors_omitted"]
+    }
+
+
+def test_an_optional_header_is_declared_a_string_not_string_or_null() -> None:
+    probe = FastAPI()
+
+    @probe.get("/probe")
+    async def read_probe(x_probe: Annotated[str | None, Header(max_length=8)] = None) -> None:
+        """A route with an optional header."""
+
+    install_openapi(probe)
+    [parameter] = probe.openapi()["paths"]["/probe"]["get"]["parameters"]
+    assert parameter["schema"] == {"type": "string", "maxLength": 8, "title": "X-Probe"}
+    assert parameter["required"] is False
+
+
+async def test_optional_headers_are_strings_never_null(client: AsyncClient) -> None:
+    """`If-Match` and `Idempotency-Key` may be left out; a client cannot send them as null."""
+    document = (await client.get("/openapi.json")).json()
+    headers = [
+        parameter
+        for path in document["paths"].values()
+        for operation in path.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "header"
+    ]
+    assert all(parameter["schema"]["type"] == "string" for parameter in headers)
+    assert all("anyOf" not in parameter["schema"] for parameter in headers)
+
+
+async def test_every_body_schema_has_a_name_of_its_own(client: AsyncClient) -> None:
+    """FastAPI names a body it has no model for `Body_<operation>`, which generated clients
+    then carry as a type name; the login form is a model (`LoginForm`)."""
+    names = set((await openapi(client))["components"]["schemas"])
+    assert "LoginForm" in names
+    assert not {name for name in names if name.startswith("Body_")}

@@ -8,7 +8,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
-from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel, Field
 
 from {{ cookiecutter.package_name }}.auth import service as auth_service
 from {{ cookiecutter.package_name }}.auth.repository import LoginSession
@@ -73,20 +74,19 @@ async def get_own_login_session(
 OwnLoginSession = Annotated[LoginSession, Depends(get_own_login_session)]
 
 
-class LoginForm(OAuth2PasswordRequestForm):
-    """The OAuth2 password form (so /docs can "Authorize"): `username` is the email."""
+class LoginForm(BaseModel):
+    """The OAuth2 password form (RFC 6749, section 4.3), so /docs can "Authorize": `username`
+    is the email. A model of its own, so the document names its schema `LoginForm`; the
+    other fields of the OAuth2 form (`scope`, `client_id`...) are accepted and unused."""
 
-    def __init__(
-        self,
-        # No NUL: PostgreSQL cannot compare text containing U+0000 (it would be a 500).
-        username: Annotated[str, Form(max_length=320, pattern=r"^[^\x00]*$")],
-        password: Annotated[str, Form(max_length=128)],
-    ) -> None:
-        super().__init__(username=username, password=password)
+    grant_type: Annotated[str | None, Field(pattern=r"^password$")] = None
+    # No NUL: PostgreSQL cannot compare text containing U+0000 (it would be a 500).
+    username: Annotated[str, Field(max_length=320, pattern=r"^[^\x00]*$")]
+    password: Annotated[str, Field(max_length=128)]
 
 
 async def throttled_login_form(
-    form: Annotated[LoginForm, Depends()], limiter: Limiter, settings: SettingsDep
+    form: Annotated[LoginForm, Form()], limiter: Limiter, settings: SettingsDep
 ) -> LoginForm:
     """The login form, once the account is within its attempt budget (the caller's own budget
     was charged before the form was read: see web/throttling.py)."""

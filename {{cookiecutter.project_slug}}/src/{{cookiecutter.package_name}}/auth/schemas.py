@@ -2,12 +2,15 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from {{ cookiecutter.package_name }}.core.schemas import StrictModel
 
 
 class TokenPair(BaseModel):
+    # Every answer has `token_type`: the document says it is required, not merely defaulted.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"

@@ -81,6 +81,22 @@ def _declare_problems(schema: dict[str, Any]) -> None:
     components.setdefault("Problem", problem)
 
 
+def _headers_are_never_null(schema: dict[str, Any]) -> None:
+    """An optional header parameter is one a client may leave out, never one it sends as
+    null (a header has no null). FastAPI types `str | None` as "string or null", which
+    client generators turn into nullable parameters: keep only the string."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                types = parameter["schema"].get("anyOf") if parameter["in"] == "header" else None
+                if types is None:
+                    continue
+                present = [option for option in types if option.get("type") != "null"]
+                if len(present) == 1:
+                    rest = {k: v for k, v in parameter["schema"].items() if k != "anyOf"}
+                    parameter["schema"] = {**present[0], **rest}
+
+
 def install_openapi(app: FastAPI) -> None:
     def build_schema() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -91,6 +107,7 @@ def install_openapi(app: FastAPI) -> None:
                 routes=app.routes,
             )
             _declare_problems(schema)
+            _headers_are_never_null(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
