@@ -32,9 +32,25 @@ async def test_every_error_response_is_declared_as_problem_json(client: AsyncCli
                 assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
 
 
-async def test_operations_with_a_body_declare_400_and_413(client: AsyncClient) -> None:
-    operation = (await openapi(client))["paths"]["/api/v1/auth/register"]["post"]
-    assert {"400", "413", "422", "500"} <= set(operation["responses"])
+async def test_operations_with_a_body_declare_400_413_and_415(client: AsyncClient) -> None:
+    document = await openapi(client)
+    with_body = [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    ]
+    assert with_body
+    for method, path, operation in with_body:
+        assert {"400", "413", "415", "422", "500"} <= set(operation["responses"]), (method, path)
+
+
+async def test_a_body_of_a_type_no_route_reads_is_the_declared_415(client: AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/register", content=b"email=x", headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
 
 
 async def test_readiness_declares_its_503(client: AsyncClient) -> None:
@@ -136,3 +152,33 @@ async def test_every_body_schema_has_a_name_of_its_own(client: AsyncClient) -> N
     names = set((await openapi(client))["components"]["schemas"])
     assert "LoginForm" in names
     assert not {name for name in names if name.startswith("Body_")}
+
+
+async def test_problems_declare_the_headers_they_carry(client: AsyncClient) -> None:
+    """Every 401 says how to authenticate, every 429 and 503 when to try again."""
+    document = await openapi(client)
+    expected = {"401": "WWW-Authenticate", "429": "Retry-After", "503": "Retry-After"}
+    seen = set()
+    for item in document["paths"].values():
+        for operation in item.values():
+            for status, header in expected.items():
+                if status in operation["responses"]:
+                    seen.add(status)
+                    assert header in operation["responses"][status]["headers"]
+    assert seen == set(expected)
+
+
+async def test_a_throttled_answer_carries_the_declared_retry_after(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    app.state.shared.settings = app.state.shared.settings.model_copy(
+        update={"ACCOUNT_MAIL_RATE_LIMIT_PER_CLIENT": "1/minute"}
+    )
+    for _ in range(2):
+        response = await client.post(
+            "/api/v1/auth/password-reset", json={"email": "someone@example.com"}
+        )
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) >= 1
+    unauthenticated = await client.get("/api/v1/users/me")
+    assert unauthenticated.headers["www-authenticate"] == "Bearer"

@@ -54,8 +54,40 @@ def route_templates(app: FastAPI) -> dict[str, str]:
     }
 
 
-def _as_problem(response: dict[str, Any]) -> None:
+# The headers every problem of a status carries (`AppError.headers()` of its classes: each
+# 401 is an AuthenticationError, each 429 a RateLimitedError, each 503 a
+# ServiceUnavailableError), declared so a client knows to read them.
+_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "example": 5},
+}
+_PROBLEM_HEADERS: dict[str, dict[str, Any]] = {
+    "401": {
+        "WWW-Authenticate": {
+            "description": "How to authenticate: a bearer access token.",
+            "required": True,
+            "schema": {"type": "string", "example": "Bearer"},
+        }
+    },
+    "429": {"Retry-After": _RETRY_AFTER},
+    "503": {"Retry-After": _RETRY_AFTER},
+}
+
+
+def _as_problem(response: dict[str, Any], status: str) -> None:
     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
+    if status in _PROBLEM_HEADERS:
+        response["headers"] = _PROBLEM_HEADERS[status]
+
+
+# Raised before the route runs: an undecodable or an oversized body, or one whose
+# Content-Type no route reads (web/middleware.py).
+_BODY_REFUSALS = {
+    "400": "Bad Request",
+    "413": "Content Too Large",
+    "415": "Unsupported Media Type",
+}
 
 
 def _declare_problems(schema: dict[str, Any]) -> None:
@@ -64,13 +96,15 @@ def _declare_problems(schema: dict[str, Any]) -> None:
             responses: dict[str, Any] = operation.setdefault("responses", {})
             for status, response in responses.items():
                 if status.isdigit() and int(status) >= HTTPStatus.BAD_REQUEST:
-                    _as_problem(response)
+                    _as_problem(response, status)
             if "requestBody" in operation:
-                # Raised before the route runs: an undecodable or an oversized body.
-                _as_problem(responses.setdefault("400", {"description": "Bad Request"}))
-                _as_problem(responses.setdefault("413", {"description": "Content Too Large"}))
+                for status, description in _BODY_REFUSALS.items():
+                    refusal = responses.setdefault(status, {"description": description})
+                    _as_problem(refusal, status)
             # Any operation can fail unexpectedly; the body is still a Problem.
-            _as_problem(responses.setdefault("500", {"description": "Internal Server Error"}))
+            _as_problem(
+                responses.setdefault("500", {"description": "Internal Server Error"}), "500"
+            )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     # FastAPI's default validation schemas are replaced by `Problem`.
     components.pop("HTTPValidationError", None)
