@@ -62,10 +62,18 @@ async def engine(committing_database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 async def defer_purge(engine: AsyncEngine) -> int:
-    """A committed job; returns its ID."""
+    """A committed job; returns its ID. Found by its task and tick, not as the newest job: a
+    starting worker defers the scheduled ticks it finds due, and one may be newer."""
+    timestamp = int(time.time())
     async with unit_of_work(create_sessionmaker(engine)) as db:
-        await TransactionalJobQueue(db).defer(PURGE, timestamp=int(time.time()))
-        job_id: int = await db.scalar(text("SELECT max(id) FROM procrastinate_jobs"))
+        await TransactionalJobQueue(db).defer(PURGE, timestamp=timestamp)
+        job_id: int = await db.scalar(
+            text(
+                "SELECT max(id) FROM procrastinate_jobs"
+                " WHERE task_name = :task AND args ->> 'timestamp' = :timestamp"
+            ),
+            {"task": PURGE.name, "timestamp": str(timestamp)},
+        )
     return job_id
 
 
