@@ -5,7 +5,11 @@ from typing import ClassVar
 from sqlalchemy import exists, func, select
 
 from {{ cookiecutter.package_name }}.core.repository import ConflictMap, Repository
-from {{ cookiecutter.package_name }}.users.emails import UnusableEmailError, email_key
+from {{ cookiecutter.package_name }}.users.emails import (
+    UnusableEmailError,
+    email_key,
+    lookalike_key,
+)
 from {{ cookiecutter.package_name }}.users.errors import EmailTakenError
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
 
@@ -33,17 +37,15 @@ class UserRepository(Repository[User]):
             return None
         return await self.db.scalar(select(User.id).where(User.email_key == key))
 
-    async def lookalike_exists(self, user: User) -> bool:
-        """Whether another account's address only looks like `user`'s. Registrations of
-        look-alike addresses are serialised by a lock on their shared key until the
-        transaction ends, so two cannot both pass this check at once."""
-        lock = func.pg_advisory_xact_lock(func.hashtextextended(user.email_lookalike, 0))
+    async def lookalike_exists(self, address: str) -> bool:
+        """Whether another account's address only looks like `address`. Registrations (and
+        email changes) to look-alike addresses are serialised by a lock on their shared key
+        until the transaction ends, so two cannot both pass this check at once."""
+        key = email_key(address)
+        lookalike = lookalike_key(key)
+        lock = func.pg_advisory_xact_lock(func.hashtextextended(lookalike, 0))
         await self.db.execute(select(lock))
-        statement = select(
-            exists().where(
-                User.email_lookalike == user.email_lookalike, User.email_key != user.email_key
-            )
-        )
+        statement = select(exists().where(User.email_lookalike == lookalike, User.email_key != key))
         return bool(await self.db.scalar(statement))
 
     async def lock_active_admins(self) -> set[uuid.UUID]:

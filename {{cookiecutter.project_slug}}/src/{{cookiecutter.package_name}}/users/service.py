@@ -42,7 +42,7 @@ async def register(
         email_verified_at=verified_at,
     )
     users = UserRepository(db)
-    if refuse_lookalikes and await users.lookalike_exists(user):
+    if refuse_lookalikes and await users.lookalike_exists(user.email):
         raise EmailLookalikeError
     return await users.create(user)
 
@@ -77,7 +77,7 @@ async def change_email(
     first). Taken, or with `refuse_lookalikes` looking like a taken one, it is refused as
     registration would refuse it."""
     users = UserRepository(db)
-    if refuse_lookalikes and await users.lookalike_exists(User(email=email)):
+    if refuse_lookalikes and await users.lookalike_exists(email):
         raise EmailLookalikeError
     return await users.update(user, {"email": email, "email_verified_at": at})
 
