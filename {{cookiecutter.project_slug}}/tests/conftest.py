@@ -14,7 +14,7 @@ from io import StringIO
 
 import pytest
 from fastapi import APIRouter, FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -46,6 +46,7 @@ from tests.factories import create_user
 from tests.servers import redis_server, serving
 from tests.support import (
     Deliver,
+    DocumentedResponses,
     StatementCounter,
     TokenPairJson,
     catching_mailer,
@@ -200,8 +201,24 @@ async def app(
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """A client of `app` whose every response is held to the OpenAPI document."""
+    documented = DocumentedResponses(app.openapi())
+
+    async def check(response: Response) -> None:
+        await response.aread()
+        request = response.request
+        documented.check(
+            request.method,
+            request.url.path,
+            response.status_code,
+            response.headers,
+            response.content,
+        )
+
     transport = ASGITransport(app=app)
-    async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks={"response": [check]}
+    ) as client:
         yield client
 
 

@@ -300,3 +300,49 @@ async def delivering_on(database_url: str, catcher: MailCatcher) -> AsyncIterato
         yield deliver
     finally:
         await engine.dispose()
+
+
+# The headers a response may carry that the document must declare where they are sent.
+DECLARED_HEADERS = ("ETag", "Location", "Idempotent-Replayed", "Retry-After", "WWW-Authenticate")
+
+
+class DocumentedResponses:
+    """Holds every response of a test client to what its OpenAPI document says the operation
+    answers: a status it declares, a problem `code` it lists for that status, and each of
+    `DECLARED_HEADERS` sent only where the document declares it. Installed on the `client`
+    fixture, so the whole suite checks the document against the server, and an undeclared
+    code fails the very test that provoked it. Paths and methods the document does not know
+    (a 404 or a 405), and the probe routes tests add under `/_probe`, have no operation to
+    hold to."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.operations: list[tuple[re.Pattern[str], dict[str, Any]]] = []
+        for path, item in document.get("paths", {}).items():
+            if path.startswith("/_probe"):
+                continue
+            pattern = re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(path))
+            self.operations.append((re.compile(f"^{pattern}$"), item))
+
+    def check(self, method: str, path: str, status: int, headers: Any, body: bytes) -> None:
+        operation = next(
+            (
+                item[method.lower()]
+                for regex, item in self.operations
+                if regex.match(path) and method.lower() in item
+            ),
+            None,
+        )
+        if operation is None:
+            return
+        where = f"{method} {path} answered {status}"
+        response = operation["responses"].get(str(status))
+        assert response is not None, f"{where}, a status its operation does not declare"
+        declared = response.get("headers", {})
+        for name in DECLARED_HEADERS:
+            if name in headers:
+                assert name in declared, f"{where} with {name}, which is not declared there"
+        content_type = headers.get("content-type", "")
+        if content_type.startswith("application/problem+json"):
+            code = json.loads(body)["code"]
+            listed = response["content"]["application/problem+json"].get("examples", {})
+            assert code in listed, f"{where} with code {code!r}; it lists {sorted(listed)}"

@@ -39,7 +39,28 @@ async def test_a_retry_replays_the_first_response(
     assert retry.headers["location"] == first.headers["location"]
     assert retry.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
+    assert retry.headers["etag"] == first.headers["etag"] == '"1"'
     assert await count_projects(db) == 1
+
+
+async def test_the_etag_of_a_create_is_good_for_the_first_update_and_a_replay_keeps_it(
+    client: AsyncClient, user_tokens: TokenPairJson
+) -> None:
+    headers = with_key(user_tokens, "create-then-update")
+    created = await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
+    url = created.headers["location"]
+    auth = bearer(user_tokens["access_token"])
+    updated = await client.patch(
+        url, json={"name": "Site"}, headers={**auth, "If-Match": created.headers["etag"]}
+    )
+    assert updated.status_code == 200
+    # The replay is the representation first created, with its ETag: now a stale one.
+    replay = await client.post(PROJECTS, json={"name": "Website"}, headers=headers)
+    assert replay.headers["etag"] == created.headers["etag"]
+    stale = await client.patch(
+        url, json={"name": "Again"}, headers={**auth, "If-Match": replay.headers["etag"]}
+    )
+    assert stale.status_code == 412
 
 
 async def test_the_same_body_in_another_key_order_is_the_same_request(

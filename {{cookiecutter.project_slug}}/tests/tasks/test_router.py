@@ -40,7 +40,7 @@ async def test_create_returns_the_task_with_location_and_exact_decimal(
             "title": "Write copy",
             "due_date": "2030-01-31",
             "assignee_id": str(user.id),
-            "estimate": 19.99,
+            "estimate": "19.99",
         },
         headers=bearer(user_tokens["access_token"]),
     )
@@ -78,7 +78,7 @@ async def test_assigning_a_task_queues_the_assignees_notification_in_the_same_tr
 
 @pytest.mark.parametrize(
     ("estimate", "stored"),
-    [("0.1", "0.10"), ("12", "12.00"), ("-0", "0.00"), ("9999999999.99", "9999999999.99")],
+    [("0.1", "0.10"), ("12", "12.00"), ("0", "0.00"), ("9999999999.99", "9999999999.99")],
 )
 async def test_estimates_round_trip_as_exact_strings(
     client: AsyncClient, project: Project, user_tokens: TokenPairJson, estimate: str, stored: str
@@ -97,6 +97,17 @@ async def test_estimates_round_trip_as_exact_strings(
         ({"title": "t", "estimate": "1.005"}, "estimate"),
         ({"title": "t", "estimate": "-1"}, "estimate"),
         ({"title": "t", "estimate": "1e12"}, "estimate"),
+        # Exactly what the schema's pattern allows: no number (a float would round), sign,
+        # exponent, padding or non-ASCII digit.
+        ({"title": "t", "estimate": 19.99}, "estimate"),
+        ({"title": "t", "estimate": 12}, "estimate"),
+        ({"title": "t", "estimate": "-0"}, "estimate"),
+        ({"title": "t", "estimate": "+1"}, "estimate"),
+        ({"title": "t", "estimate": "1.5e1"}, "estimate"),
+        ({"title": "t", "estimate": " 1"}, "estimate"),
+        ({"title": "t", "estimate": "1."}, "estimate"),
+        ({"title": "t", "estimate": "\u0661"}, "estimate"),
+        ({"title": "t", "estimate": "10000000000"}, "estimate"),
         ({"title": "t", "status": "blocked"}, "status"),
         ({"title": "t", "due_date": "31/01/2030"}, "due_date"),
         ({"title": "t", "assignee_id": "not-a-uuid"}, "assignee_id"),
@@ -309,6 +320,9 @@ async def test_required_fields_cannot_be_cleared(
         f"{tasks_url(project)}/{task.id}", json=body, headers=bearer(user_tokens["access_token"])
     )
     assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["body", *body]
+    assert "leave the field out" in error["message"]
 
 
 async def test_stale_if_match_is_a_412_and_delete_with_the_current_one_works(

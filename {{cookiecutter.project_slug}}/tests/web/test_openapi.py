@@ -3,10 +3,14 @@
 import re
 from typing import Annotated, Any
 
+import pytest
 from fastapi import FastAPI, Header
 from httpx import AsyncClient
 
+from {{ cookiecutter.package_name }}.core.errors import error_catalogue
 from {{ cookiecutter.package_name }}.web.openapi import install_openapi
+
+from tests.support import DocumentedResponses
 
 
 async def openapi(client: AsyncClient) -> dict[str, Any]:
@@ -182,3 +186,80 @@ async def test_a_throttled_answer_carries_the_declared_retry_after(
     assert int(response.headers["retry-after"]) >= 1
     unauthenticated = await client.get("/api/v1/users/me")
     assert unauthenticated.headers["www-authenticate"] == "Bearer"
+
+
+async def test_each_problem_response_names_the_codes_its_operation_can_answer_with(
+    client: AsyncClient,
+) -> None:
+    document = await openapi(client)
+    catalogue = {error.code: error for error in error_catalogue()}
+    operation = document["paths"]["/api/v1/users/{user_id}"]["patch"]["responses"]
+    examples = {
+        status: set(response["content"]["application/problem+json"]["examples"])
+        for status, response in operation.items()
+        if int(status) >= 400
+    }
+    # Named by the route, brought by its dependencies, and those of reading any body.
+    assert examples["409"] == {"self_modification", "concurrent_update"}
+    assert examples["401"] == {"not_authenticated", "invalid_token", "token_expired"}
+    assert examples["403"] == {"permission_denied"}
+    assert examples["404"] == {"not_found"}
+    assert examples["413"] == {"payload_too_large"}
+    assert examples["503"] == {"database_busy", "database_timeout", "database_unavailable"}
+    for path, item in document["paths"].items():
+        for method, declared in item.items():
+            for status, response in declared["responses"].items():
+                if int(status) < 400:
+                    continue
+                listed = response["content"]["application/problem+json"]["examples"]
+                assert listed, (method, path, status)
+                for code, example in listed.items():
+                    assert catalogue[code].status_code == int(status), (method, path, code)
+                    assert example["value"]["code"] == code
+                    assert f"`{code}`" in response["description"]
+
+
+def test_a_response_the_document_does_not_declare_is_caught() -> None:
+    document = {
+        "paths": {
+            "/things/{thing_id}": {
+                "get": {
+                    "responses": {
+                        "200": {"description": "OK", "headers": {"ETag": {}}},
+                        "404": {
+                            "content": {"application/problem+json": {"examples": {"not_found": {}}}}
+                        },
+                    }
+                }
+            }
+        }
+    }
+    documented = DocumentedResponses(document)
+    problem = {"content-type": "application/problem+json"}
+    documented.check("GET", "/things/1", 200, {"ETag": '"1"'}, b"{}")
+    documented.check("GET", "/things/1", 404, problem, b'{"code": "not_found"}')
+    documented.check("DELETE", "/things/1", 405, problem, b'{"code": "method_not_allowed"}')
+    with pytest.raises(AssertionError, match="does not declare"):
+        documented.check("GET", "/things/1", 409, problem, b'{"code": "conflict"}')
+    with pytest.raises(AssertionError, match="with code 'gone'"):
+        documented.check("GET", "/things/1", 404, problem, b'{"code": "gone"}')
+    with pytest.raises(AssertionError, match="with Location"):
+        documented.check("GET", "/things/1", 200, {"Location": "/x"}, b"{}")
+
+
+async def test_a_field_null_cannot_clear_is_not_nullable_in_the_schema(
+    client: AsyncClient,
+) -> None:
+    """A partial update's `null` clears a field, so the schema offers null only where it can."""
+    schemas = (await openapi(client))["components"]["schemas"]
+    unclearable = {
+        "UserUpdate": {"full_name", "role", "is_active"},
+        "UserUpdateMe": {"full_name", "password"},
+    }
+    for name, fields in unclearable.items():
+        properties = schemas[name]["properties"]
+        for field in fields:
+            assert "anyOf" not in properties[field], (name, field)
+            assert "default" not in properties[field], (name, field)
+        clearable = {field for field, schema in properties.items() if "anyOf" in schema}
+        assert clearable.isdisjoint(fields)

@@ -8,11 +8,14 @@ from {{ cookiecutter.package_name }}.accounts.dependencies import (
     ThrottledAddressRequest,
     ThrottledRegistration,
 )
+from {{ cookiecutter.package_name }}.accounts.errors import InvalidAccountTokenError
 from {{ cookiecutter.package_name }}.accounts.schemas import (
     Accepted,
     EmailVerification,
     PasswordReset,
 )
+from {{ cookiecutter.package_name }}.core.errors import ConcurrentUpdateError
+from {{ cookiecutter.package_name }}.users.errors import EmailLookalikeError, EmailTakenError
 from {{ cookiecutter.package_name }}.web.dependencies import (
     DbSession,
     Jobs,
@@ -26,9 +29,7 @@ from {{ cookiecutter.package_name }}.web.throttling import ClientBudgetRoute, cl
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=ClientBudgetRoute)
 
 
-@router.post(
-    "/register", status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(422, 429)
-)
+@router.post("/register", status_code=status.HTTP_202_ACCEPTED)
 @client_budget(lambda settings: settings.REGISTER_RATE_LIMIT_PER_CLIENT, scope="register:client")
 async def register(
     data: ThrottledRegistration,
@@ -51,7 +52,9 @@ async def register(
 @router.post(
     "/verify-email",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(400, 409, 422, 429),
+    responses=problem_responses(
+        InvalidAccountTokenError, EmailTakenError, EmailLookalikeError, ConcurrentUpdateError
+    ),
 )
 @client_budget(
     lambda settings: settings.ACCOUNT_TOKEN_RATE_LIMIT_PER_CLIENT, scope="account-token:client"
@@ -67,7 +70,6 @@ async def verify_email(data: EmailVerification, db: DbSession, settings: Setting
 @router.post(
     "/verify-email/resend",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(422, 429),
 )
 @client_budget(
     lambda settings: settings.ACCOUNT_MAIL_RATE_LIMIT_PER_CLIENT, scope="account-mail:client"
@@ -81,7 +83,6 @@ async def resend_verification(data: ThrottledAddressRequest, db: DbSession, jobs
 @router.post(
     "/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(422, 429),
 )
 @client_budget(
     lambda settings: settings.ACCOUNT_MAIL_RATE_LIMIT_PER_CLIENT, scope="account-mail:client"
@@ -99,7 +100,7 @@ async def request_password_reset(
 @router.post(
     "/password-reset/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(400, 422, 429),
+    responses=problem_responses(InvalidAccountTokenError, ConcurrentUpdateError),
 )
 @client_budget(
     lambda settings: settings.ACCOUNT_TOKEN_RATE_LIMIT_PER_CLIENT, scope="account-token:client"

@@ -16,8 +16,12 @@ from {{ cookiecutter.package_name }}.auth.repository import LoginSession
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest
 from {{ cookiecutter.package_name }}.core.errors import (
     AuthenticationError,
+    InvalidTokenError,
     NotAuthenticatedError,
+    NotFoundError,
     PermissionDeniedError,
+    TokenExpiredError,
+    raises,
 )
 from {{ cookiecutter.package_name }}.core.security import TokenClaims
 from {{ cookiecutter.package_name }}.users.emails import UnusableEmailError, email_key
@@ -33,6 +37,7 @@ from {{ cookiecutter.package_name }}.web.dependencies import (
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
+@raises(NotAuthenticatedError, InvalidTokenError, TokenExpiredError)
 async def get_access_claims(
     token: Annotated[str | None, Depends(_bearer)], tokens: Tokens
 ) -> TokenClaims:
@@ -44,6 +49,7 @@ async def get_access_claims(
 AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
 
 
+@raises(InvalidTokenError)
 async def get_current_user(claims: AccessClaims, db: DbSession, request: Request) -> User:
     user = await auth_service.authenticate(db, claims=claims)
     # For the access log line (web/middleware.py): who made the request.
@@ -54,6 +60,7 @@ async def get_current_user(claims: AccessClaims, db: DbSession, request: Request
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+@raises(PermissionDeniedError)
 async def require_admin(user: CurrentUser) -> User:
     if user.role != UserRole.ADMIN:
         raise PermissionDeniedError("This action needs the admin role")
@@ -63,6 +70,7 @@ async def require_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(require_admin)]
 
 
+@raises(NotFoundError)
 async def get_own_login_session(
     session_id: uuid.UUID, user: CurrentUser, db: DbSession
 ) -> LoginSession:

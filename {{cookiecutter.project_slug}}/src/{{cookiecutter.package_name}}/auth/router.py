@@ -8,7 +8,18 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     ThrottledLoginForm,
     ThrottledRefreshRequest,
 )
+from {{ cookiecutter.package_name }}.auth.errors import (
+    EmailNotVerifiedError,
+    InvalidCredentialsError,
+    RefreshTokenReusedError,
+    SessionRevokedError,
+)
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, SessionRead, TokenPair
+from {{ cookiecutter.package_name }}.core.errors import (
+    ConcurrentUpdateError,
+    InvalidTokenError,
+    TokenExpiredError,
+)
 from {{ cookiecutter.package_name }}.web.dependencies import (
     DbSession,
     Lifetimes,
@@ -27,7 +38,12 @@ router = APIRouter(prefix="/auth", tags=["auth"], route_class=ClientBudgetRoute)
 TOKEN_RESPONSE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-@router.post("/login", responses=problem_responses(401, 403, 422, 429))
+@router.post(
+    "/login",
+    responses=problem_responses(
+        InvalidCredentialsError, EmailNotVerifiedError, ConcurrentUpdateError
+    ),
+)
 @client_budget(lambda settings: settings.LOGIN_RATE_LIMIT_PER_CLIENT, scope="login:client")
 async def login(
     form: ThrottledLoginForm,
@@ -51,7 +67,12 @@ async def login(
     )
 
 
-@router.post("/refresh", responses=problem_responses(401, 422, 429))
+@router.post(
+    "/refresh",
+    responses=problem_responses(
+        InvalidTokenError, TokenExpiredError, SessionRevokedError, RefreshTokenReusedError
+    ),
+)
 @client_budget(lambda settings: settings.REFRESH_RATE_LIMIT_PER_CLIENT, scope="refresh:client")
 async def refresh_tokens(
     data: ThrottledRefreshRequest,
@@ -68,14 +89,16 @@ async def refresh_tokens(
 
 
 @router.post(
-    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422)
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(InvalidTokenError, TokenExpiredError),
 )
 async def logout(data: RefreshRequest, db: DbSession, tokens: Tokens) -> None:
     """End the session the refresh token belongs to."""
     await auth_service.logout(db, refresh_token=data.refresh_token, tokens=tokens)
 
 
-@router.get("/sessions", responses=problem_responses(401))
+@router.get("/sessions")
 async def list_sessions(
     user: CurrentUser, claims: AccessClaims, db: DbSession
 ) -> list[SessionRead]:
@@ -88,7 +111,6 @@ async def list_sessions(
 @router.delete(
     "/sessions/{session_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 404, 422),
 )
 async def end_session(login: OwnLoginSession, db: DbSession) -> None:
     """End one of the caller's sessions, e.g. on a lost device."""

@@ -7,9 +7,9 @@ message given at the raise site is the problem's `detail`. Classes without a `co
 `python -m <package> errors` lists them all (docs/errors.md is generated from it).
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from http import HTTPStatus
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
@@ -35,6 +35,28 @@ class AppError(Exception):
     def extensions(self) -> dict[str, object]:
         """Members of the problem body beyond the standard ones, as JSON-ready values."""
         return {}
+
+
+Marked = TypeVar("Marked", bound=Callable[..., Any])
+_RAISES = "__raises__"
+
+
+def raises(*errors: type[AppError]) -> Callable[[Marked], Marked]:
+    """Mark a function with the errors it raises, for readers and for the OpenAPI document:
+    every operation that depends on a marked dependency, directly or through another one,
+    declares its errors."""
+
+    def mark(function: Marked) -> Marked:
+        setattr(function, _RAISES, (*declared_errors(function), *errors))
+        return function
+
+    return mark
+
+
+def declared_errors(function: object) -> tuple[type[AppError], ...]:
+    """The errors `function` was marked with by `raises`."""
+    declared: tuple[type[AppError], ...] = getattr(function, _RAISES, ())
+    return declared
 
 
 def error_catalogue() -> list[type[AppError]]:

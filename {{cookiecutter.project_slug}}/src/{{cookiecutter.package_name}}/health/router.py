@@ -6,7 +6,6 @@ from {{ cookiecutter.package_name }}.health import service as health_service
 from {{ cookiecutter.package_name }}.health.dependencies import ReadinessDb
 from {{ cookiecutter.package_name }}.health.schemas import HealthRead
 from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
-from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -17,7 +16,7 @@ async def get_liveness() -> HealthRead:
     return HealthRead()
 
 
-@router.get("/ready", responses=problem_responses(503))
+@router.get("/ready")
 async def get_readiness(db: ReadinessDb, settings: SettingsDep) -> HealthRead:
     """Report whether the service can reach its database within the health-check timeout."""
     await health_service.check_database(db, timeout_seconds=settings.HEALTH_CHECK_TIMEOUT_SECONDS)

@@ -16,11 +16,18 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.core.errors import raises
+from {{ cookiecutter.package_name }}.core.schemas import VersionedRead
 from {{ cookiecutter.package_name }}.idempotency import service as idempotency_service
+from {{ cookiecutter.package_name }}.idempotency.errors import (
+    IdempotencyKeyReleasedError,
+    IdempotencyKeyReusedError,
+)
+from {{ cookiecutter.package_name }}.web.conditional import etag
 from {{ cookiecutter.package_name }}.web.dependencies import SettingsDep
 {%- if cookiecutter.python_version == "3.11" %}
 
-ReadT = TypeVar("ReadT", bound=BaseModel)
+ReadT = TypeVar("ReadT", bound=VersionedRead)
 {%- endif %}
 
 # Visible ASCII only: the key is compared byte for byte and stored as given.
@@ -47,30 +54,30 @@ class IdempotentCreation:
         *,
         body: BaseModel,
         read_model: type[ReadT],
-        create: Callable[[], Awaitable[tuple[ReadT, uuid.UUID]]],
+        create: Callable[[], Awaitable[ReadT]],
     ) -> ReadT:
 {%- else %}
-    async def run[ReadT: BaseModel](
+    async def run[ReadT: VersionedRead](
         self,
         db: AsyncSession,
         *,
         body: BaseModel,
         read_model: type[ReadT],
-        create: Callable[[], Awaitable[tuple[ReadT, uuid.UUID]]],
+        create: Callable[[], Awaitable[ReadT]],
     ) -> ReadT:
 {%- endif %}
-        """Run `create` (which returns the new resource's read model and ID) unless this user
-        already sent this key for this request; set `Location` (and `Idempotent-Replayed` on a
-        replay) and return the resource either way."""
+        """Run `create` (which returns the new resource's read model) unless this user already
+        sent this key for this request; set `Location` and `ETag` (and `Idempotent-Replayed` on
+        a replay) and return the resource either way."""
         created: list[ReadT] = []
 
         async def action() -> idempotency_service.StoredResponse:
-            resource, resource_id = await create()
+            resource = await create()
             created.append(resource)
             return idempotency_service.StoredResponse(
                 status_code=status.HTTP_201_CREATED,
                 body=resource.model_dump(mode="json"),
-                location=f"{self.request.url.path}/{resource_id}",
+                location=f"{self.request.url.path}/{resource.id}",
             )
 
         stored = await idempotency_service.run_once(
@@ -85,12 +92,16 @@ class IdempotentCreation:
         )
         if stored.location:
             self.response.headers["Location"] = stored.location
+        # A replay answers with the representation first created, and its ETag: if the resource
+        # changed since, an If-Match with it is refused (412) as it should be.
+        resource = read_model.model_validate(stored.body) if stored.replayed else created[0]
+        self.response.headers["ETag"] = etag(resource.version)
         if stored.replayed:
             self.response.headers["Idempotent-Replayed"] = "true"
-            return read_model.model_validate(stored.body)
-        return created[0]
+        return resource
 
 
+@raises(IdempotencyKeyReusedError, IdempotencyKeyReleasedError)
 async def get_idempotent_creation(
     request: Request,
     response: Response,

@@ -18,11 +18,11 @@ from {{ cookiecutter.package_name }}.tasks.models import Task, TaskStatus
 def _sorted(statement: Select[Project], sort: ProjectSort) -> Select[Project]:
     # The ID breaks ties, so rows never move between pages.
     match sort:
-        case "created_at":
+        case ProjectSort.CREATED_AT:
             return statement.order_by(Project.created_at, Project.id)
-        case "-created_at":
+        case ProjectSort.CREATED_AT_DESC:
             return statement.order_by(Project.created_at.desc(), Project.id)
-        case "name":
+        case ProjectSort.NAME:
             return statement.order_by(Project.name, Project.id)
         case _:
             assert_never(sort)

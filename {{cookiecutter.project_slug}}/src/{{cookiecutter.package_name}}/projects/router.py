@@ -3,10 +3,13 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.core.errors import ConcurrentUpdateError, NotFoundError
 from {{ cookiecutter.package_name }}.core.pagination import Page
+from {{ cookiecutter.package_name }}.core.versioning import PreconditionFailedError
 from {{ cookiecutter.package_name }}.idempotency.http import Idempotent
 from {{ cookiecutter.package_name }}.projects import service as project_service
 from {{ cookiecutter.package_name }}.projects.dependencies import ProjectQueryDep, VisibleProject
+from {{ cookiecutter.package_name }}.projects.errors import ProjectNameTakenError
 from {{ cookiecutter.package_name }}.projects.models import Project
 from {{ cookiecutter.package_name }}.projects.schemas import (
     ProjectCreate,
@@ -15,12 +18,16 @@ from {{ cookiecutter.package_name }}.projects.schemas import (
 )
 from {{ cookiecutter.package_name }}.web.conditional import IfMatch, etag
 from {{ cookiecutter.package_name }}.web.dependencies import DbSession
-from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
+from {{ cookiecutter.package_name }}.web.openapi import (
+    created_links,
+    problem_responses,
+    with_headers,
+)
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
 
-@router.get("", responses=problem_responses(401, 422))
+@router.get("")
 async def list_projects(
     user: CurrentUser, query: ProjectQueryDep, db: DbSession
 ) -> Page[ProjectRead]:
@@ -38,7 +45,7 @@ async def list_projects(
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
-        **problem_responses(401, 409, 422),
+        **problem_responses(ProjectNameTakenError),
         **created_links(
             {"project_id": "$response.body#/id"},
             "get_project",
@@ -54,14 +61,18 @@ async def create_project(
 ) -> ProjectRead:
     """Create a project; send an `Idempotency-Key` header to make retries safe."""
 
-    async def create() -> tuple[ProjectRead, uuid.UUID]:
+    async def create() -> ProjectRead:
         project = await project_service.create_project(db, owner=user, data=data)
-        return ProjectRead.model_validate(project), project.id
+        return ProjectRead.model_validate(project)
 
     return await idempotent.run(db, body=data, read_model=ProjectRead, create=create)
 
 
-@router.get("/{project_id}", response_model=ProjectRead, responses=problem_responses(401, 404, 422))
+@router.get(
+    "/{project_id}",
+    response_model=ProjectRead,
+    responses={**with_headers(200, "ETag"), **problem_responses(NotFoundError)},
+)
 async def get_project(
     project_id: uuid.UUID, user: CurrentUser, db: DbSession, response: Response
 ) -> Project:
@@ -74,7 +85,10 @@ async def get_project(
 @router.patch(
     "/{project_id}",
     response_model=ProjectRead,
-    responses=problem_responses(401, 404, 409, 412, 422, 428),
+    responses={
+        **with_headers(200, "ETag"),
+        **problem_responses(ProjectNameTakenError, ConcurrentUpdateError, PreconditionFailedError),
+    },
 )
 async def update_project(
     data: ProjectUpdate,
@@ -95,7 +109,7 @@ async def update_project(
 @router.delete(
     "/{project_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 404, 409, 412, 422, 428),
+    responses=problem_responses(ConcurrentUpdateError, PreconditionFailedError),
 )
 async def delete_project(
     project: VisibleProject, if_match: IfMatch, user: CurrentUser, db: DbSession

@@ -1,11 +1,18 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
-from {{ cookiecutter.package_name }}.core.schemas import NoNul, StrictModel, Text, refuse_nulls
+from {{ cookiecutter.package_name }}.core.schemas import (
+    NamedChoice,
+    NoNul,
+    StrictModel,
+    Text,
+    Unclearable,
+    VersionedRead,
+)
 from {{ cookiecutter.package_name }}.projects.models import DESCRIPTION_LENGTH, NAME_LENGTH
 
 ProjectName = Annotated[
@@ -14,7 +21,12 @@ ProjectName = Annotated[
 Description = Annotated[str, Field(max_length=DESCRIPTION_LENGTH), NoNul]
 
 
-ProjectSort = Literal["created_at", "-created_at", "name"]
+class ProjectSort(NamedChoice):
+    """The order of a project list; the ID breaks ties."""
+
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+    NAME = "name"
 
 
 class ProjectCreate(StrictModel):
@@ -25,13 +37,8 @@ class ProjectCreate(StrictModel):
 class ProjectUpdate(StrictModel):
     """Every field optional; only the fields sent are changed (`null` clears the description)."""
 
-    name: ProjectName | None = None
+    name: Unclearable[ProjectName] = None
     description: Description | None = None
-
-    @model_validator(mode="after")
-    def _required_fields_cannot_be_cleared(self) -> Self:
-        refuse_nulls(self, "name")
-        return self
 
 
 class TaskCounts(BaseModel):
@@ -40,14 +47,10 @@ class TaskCounts(BaseModel):
     done: int
 
 
-class ProjectRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
+class ProjectRead(VersionedRead):
     owner_id: uuid.UUID
     name: str
     description: str | None
-    version: int
     created_at: datetime
     updated_at: datetime
     task_counts: TaskCounts
@@ -57,4 +60,4 @@ class ProjectQuery(PageQuery):
     q: Text | None = Field(
         default=None, min_length=1, max_length=NAME_LENGTH, description="In the name."
     )
-    sort: ProjectSort = "created_at"
+    sort: ProjectSort = ProjectSort.CREATED_AT

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from {{ cookiecutter.package_name }}.core.errors import NotFoundError, raises
 from {{ cookiecutter.package_name }}.projects.dependencies import VisibleProject
 from {{ cookiecutter.package_name }}.tasks import service as task_service
 from {{ cookiecutter.package_name }}.tasks.models import Task
@@ -10,6 +11,7 @@ from {{ cookiecutter.package_name }}.tasks.schemas import TaskQuery
 from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 
 
+@raises(NotFoundError)
 async def get_visible_task(task_id: uuid.UUID, project: VisibleProject, db: DbSession) -> Task:
     """A task of a project the caller may see: checked through the project, then the task."""
     return await task_service.get_task(db, project=project, task_id=task_id)

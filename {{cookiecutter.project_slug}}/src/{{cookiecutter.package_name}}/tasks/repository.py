@@ -14,13 +14,13 @@ from {{ cookiecutter.package_name }}.tasks.schemas import TaskQuery, TaskSort
 def _sorted(statement: Select[Task], sort: TaskSort) -> Select[Task]:
     # The ID breaks ties, so rows never move between pages.
     match sort:
-        case "created_at":
+        case TaskSort.CREATED_AT:
             return statement.order_by(Task.created_at, Task.id)
-        case "-created_at":
+        case TaskSort.CREATED_AT_DESC:
             return statement.order_by(Task.created_at.desc(), Task.id)
-        case "due_date":
+        case TaskSort.DUE_DATE:
             return statement.order_by(Task.due_date.asc().nulls_last(), Task.id)
-        case "title":
+        case TaskSort.TITLE:
             return statement.order_by(Task.title, Task.id)
         case _:
             assert_never(sort)

@@ -1,8 +1,11 @@
-import uuid
-
 from fastapi import APIRouter, Response, status
 
+from {{ cookiecutter.package_name }}.core.errors import (
+    ConcurrentUpdateError,
+    ReferenceDeletedError,
+)
 from {{ cookiecutter.package_name }}.core.pagination import Page
+from {{ cookiecutter.package_name }}.core.versioning import PreconditionFailedError
 from {{ cookiecutter.package_name }}.idempotency.http import Idempotent
 from {{ cookiecutter.package_name }}.projects.dependencies import VisibleProject
 from {{ cookiecutter.package_name }}.tasks import service as task_service
@@ -11,12 +14,16 @@ from {{ cookiecutter.package_name }}.tasks.models import Task
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
 from {{ cookiecutter.package_name }}.web.conditional import IfMatch, etag
 from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Jobs
-from {{ cookiecutter.package_name }}.web.openapi import created_links, problem_responses
+from {{ cookiecutter.package_name }}.web.openapi import (
+    created_links,
+    problem_responses,
+    with_headers,
+)
 
 router = APIRouter(prefix="/projects/{project_id}/tasks", tags=["tasks"])
 
 
-@router.get("", responses=problem_responses(401, 404, 422))
+@router.get("")
 async def list_tasks(project: VisibleProject, query: TaskQueryDep, db: DbSession) -> Page[TaskRead]:
     """A project's tasks with their assignees, filtered and sorted."""
     tasks, total = await task_service.list_tasks(db, project=project, query=query)
@@ -32,7 +39,7 @@ async def list_tasks(project: VisibleProject, query: TaskQueryDep, db: DbSession
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
-        **problem_responses(401, 404, 409, 422),
+        **problem_responses(ReferenceDeletedError),
         **created_links(
             {"project_id": "$response.body#/project_id", "task_id": "$response.body#/id"},
             "get_task",
@@ -46,14 +53,18 @@ async def create_task(
 ) -> TaskRead:
     """Add a task to a project; send an `Idempotency-Key` header to make retries safe."""
 
-    async def create() -> tuple[TaskRead, uuid.UUID]:
+    async def create() -> TaskRead:
         task = await task_service.create_task(db, project=project, data=data, jobs=jobs)
-        return TaskRead.model_validate(task), task.id
+        return TaskRead.model_validate(task)
 
     return await idempotent.run(db, body=data, read_model=TaskRead, create=create)
 
 
-@router.get("/{task_id}", response_model=TaskRead, responses=problem_responses(401, 404, 422))
+@router.get(
+    "/{task_id}",
+    response_model=TaskRead,
+    responses=with_headers(200, "ETag"),
+)
 async def get_task(task: VisibleTask, response: Response) -> Task:
     """One task, with its `ETag` for conditional updates."""
     response.headers["ETag"] = etag(task.version)
@@ -63,7 +74,10 @@ async def get_task(task: VisibleTask, response: Response) -> Task:
 @router.patch(
     "/{task_id}",
     response_model=TaskRead,
-    responses=problem_responses(401, 404, 409, 412, 422, 428),
+    responses={
+        **with_headers(200, "ETag"),
+        **problem_responses(ReferenceDeletedError, ConcurrentUpdateError, PreconditionFailedError),
+    },
 )
 async def update_task(
     data: TaskUpdate,
@@ -85,7 +99,7 @@ async def update_task(
 @router.delete(
     "/{task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 404, 409, 412, 422, 428),
+    responses=problem_responses(ConcurrentUpdateError, PreconditionFailedError),
 )
 async def delete_task(
     project: VisibleProject, task: VisibleTask, if_match: IfMatch, db: DbSession

@@ -5,12 +5,14 @@ from fastapi import Depends
 
 from {{ cookiecutter.package_name }}.accounts.schemas import EmailChange
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.core.errors import NotFoundError, raises
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserUpdateMe
 from {{ cookiecutter.package_name }}.web.dependencies import DbSession, Limiter, SettingsDep
 
 
+@raises(NotFoundError)
 async def get_user_by_id(user_id: uuid.UUID, db: DbSession) -> User:
     """The user named in the path. For admin routes only: they declare
     `dependencies=[Depends(require_admin)]`, which FastAPI resolves before this, so a

@@ -8,12 +8,19 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     CurrentUser,
     require_admin,
 )
+from {{ cookiecutter.package_name }}.core.errors import ConcurrentUpdateError, StillReferencedError
 from {{ cookiecutter.package_name }}.core.pagination import Page
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.dependencies import (
     ThrottledEmailChange,
     ThrottledUpdateMe,
     UserById,
+)
+from {{ cookiecutter.package_name }}.users.errors import (
+    EmailLookalikeError,
+    EmailTakenError,
+    InvalidCurrentPasswordError,
+    SelfModificationError,
 )
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserRead, UserUpdate
@@ -31,13 +38,17 @@ router = APIRouter(prefix="/users", tags=["users"])
 ADMIN_ONLY = [Depends(require_admin)]
 
 
-@router.get("/me", response_model=UserRead, responses=problem_responses(401))
+@router.get("/me", response_model=UserRead)
 async def get_me(user: CurrentUser) -> User:
     """The account of the caller."""
     return user
 
 
-@router.patch("/me", response_model=UserRead, responses=problem_responses(401, 422, 429))
+@router.patch(
+    "/me",
+    response_model=UserRead,
+    responses=problem_responses(InvalidCurrentPasswordError, ConcurrentUpdateError),
+)
 async def update_me(
     data: ThrottledUpdateMe,
     user: CurrentUser,
@@ -54,7 +65,7 @@ async def update_me(
 @router.post(
     "/me/email",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(401, 422, 429),
+    responses=problem_responses(InvalidCurrentPasswordError, EmailTakenError, EmailLookalikeError),
 )
 async def change_my_email(
     data: ThrottledEmailChange,
@@ -80,7 +91,7 @@ async def change_my_email(
     )
 
 
-@router.get("", dependencies=ADMIN_ONLY, responses=problem_responses(401, 403, 422))
+@router.get("", dependencies=ADMIN_ONLY)
 async def list_users(page: Pagination, db: DbSession) -> Page[UserRead]:
     """Every account, oldest first (admins only)."""
     users, total = await user_service.list_users(db, page=page)
@@ -96,7 +107,6 @@ async def list_users(page: Pagination, db: DbSession) -> Page[UserRead]:
     "/{user_id}",
     dependencies=ADMIN_ONLY,
     response_model=UserRead,
-    responses=problem_responses(401, 403, 404, 422),
 )
 async def get_user(user: UserById) -> User:
     """One account (admins only)."""
@@ -104,7 +114,9 @@ async def get_user(user: UserById) -> User:
 
 
 @router.patch(
-    "/{user_id}", response_model=UserRead, responses=problem_responses(401, 403, 404, 409, 422)
+    "/{user_id}",
+    response_model=UserRead,
+    responses=problem_responses(SelfModificationError, ConcurrentUpdateError),
 )
 async def update_user(data: UserUpdate, admin: AdminUser, user: UserById, db: DbSession) -> User:
     """Change an account's name, role or active flag (admins only)."""
@@ -114,7 +126,7 @@ async def update_user(data: UserUpdate, admin: AdminUser, user: UserById, db: Db
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(SelfModificationError, StillReferencedError),
 )
 async def delete_user(admin: AdminUser, user: UserById, db: DbSession) -> None:
     """Delete an account and end its sessions (admins only)."""

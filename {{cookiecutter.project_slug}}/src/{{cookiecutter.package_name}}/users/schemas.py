@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from {{ cookiecutter.package_name }}.core.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from {{ cookiecutter.package_name }}.core.schemas import NoNul, StrictModel, refuse_nulls
+from {{ cookiecutter.package_name }}.core.schemas import NoNul, StrictModel, Unclearable
 from {{ cookiecutter.package_name }}.users.emails import email_key
 from {{ cookiecutter.package_name }}.users.models import EMAIL_LENGTH, FULL_NAME_LENGTH, UserRole
 
@@ -54,26 +54,20 @@ class UserRead(BaseModel):
 class UserUpdateMe(StrictModel):
     """What a user may change about themselves; a new password needs the current one."""
 
-    full_name: FullName | None = None
-    password: Password | None = None
+    full_name: Unclearable[FullName] = None
+    password: Unclearable[Password] = None
     current_password: str | None = Field(default=None, max_length=MAX_PASSWORD_LENGTH)
 
     @model_validator(mode="after")
     def _new_password_needs_the_current_one(self) -> Self:
         if self.password is not None and self.current_password is None:
             raise ValueError("current_password is required to set a new password")
-        refuse_nulls(self, "full_name", "password")
         return self
 
 
 class UserUpdate(StrictModel):
     """What an admin may change about any user."""
 
-    full_name: FullName | None = None
-    role: UserRole | None = None
-    is_active: bool | None = None
-
-    @model_validator(mode="after")
-    def _required_fields_cannot_be_cleared(self) -> Self:
-        refuse_nulls(self, "full_name", "role", "is_active")
-        return self
+    full_name: Unclearable[FullName] = None
+    role: Unclearable[UserRole] = None
+    is_active: Unclearable[bool] = None

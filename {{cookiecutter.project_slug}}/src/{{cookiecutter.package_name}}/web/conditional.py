@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
+from {{ cookiecutter.package_name }}.core.errors import raises
 from {{ cookiecutter.package_name }}.core.versioning import (
     ExpectedVersions,
     PreconditionRequiredError,
@@ -24,6 +25,7 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+@raises(PreconditionRequiredError)
 async def parse_if_match(
     settings: SettingsDep,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=1024)] = None,

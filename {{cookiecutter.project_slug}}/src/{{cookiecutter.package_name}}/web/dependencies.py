@@ -9,6 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork, unit_of_work
+from {{ cookiecutter.package_name }}.core.errors import (
+    DatabaseBusyError,
+    DatabaseTimeoutError,
+    DatabaseUnavailableError,
+    RateLimitedError,
+    raises,
+)
 from {{ cookiecutter.package_name }}.core.jobs import JobQueue, TransactionalJobQueue
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
 from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
@@ -40,6 +47,11 @@ async def get_sessionmaker(state: SharedState) -> async_sessionmaker[AsyncSessio
 SessionMaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
+# What any request that waits for, or talks to, the database can answer with.
+DATABASE_ERRORS = (DatabaseUnavailableError, DatabaseTimeoutError, DatabaseBusyError)
+
+
+@raises(*DATABASE_ERRORS)
 async def get_db(state: SharedState, sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
     """One unit of work per request, once it is the request's turn for a connection.
 
@@ -53,6 +65,7 @@ async def get_db(state: SharedState, sessionmaker: SessionMaker) -> AsyncIterato
 DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
+@raises(*DATABASE_ERRORS)
 async def get_units_of_work(
     state: SharedState, sessionmaker: SessionMaker
 ) -> AsyncIterator[UnitsOfWork]:
@@ -94,6 +107,7 @@ async def get_passwords(state: SharedState) -> PasswordHasher:
 Passwords = Annotated[PasswordHasher, Depends(get_passwords)]
 
 
+@raises(RateLimitedError)
 async def get_rate_limiter(state: SharedState) -> RateLimiter:
     return state.rate_limiter
 

@@ -1,36 +1,142 @@
-"""The OpenAPI document is the contract: every error response is declared as problem+json."""
+"""The OpenAPI document is the contract: every error response is declared as problem+json,
+with the `code` values the operation can answer with, and every header a response carries.
 
+An operation's problems are collected, not hand-listed in the document: the error classes its
+route names (`responses=problem_responses(ProjectNameTakenError)`), those its dependencies are
+marked with (`@raises(NotFoundError)` on `get_visible_project`, so every route that depends on
+it declares the 404), and those of reading any request (a 422 for invalid input, a 400, 413
+and 415 for a body, a 500 for anything unexpected). A test sends the whole suite's responses
+through the document and fails on any code an operation does not declare.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from {{ cookiecutter.package_name }}.core.errors import Problem
+from {{ cookiecutter.package_name }}.core.errors import (
+    AppError,
+    BadRequestError,
+    InternalError,
+    PayloadTooLargeError,
+    Problem,
+    RateLimitedError,
+    UnsupportedMediaTypeError,
+    ValidationFailedError,
+    declared_errors,
+    error_catalogue,
+)
 from {{ cookiecutter.package_name }}.web.handlers import PROBLEM_MEDIA_TYPE
+from {{ cookiecutter.package_name }}.web.throttling import client_budget_of
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# Where a route's own error codes wait in its `responses` until the document is built.
+_CODES = "x-problem-codes"
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a route: each status it can answer with, all rendered as `Problem`."""
+def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: the errors its own code (its service) can raise. Those of its
+    dependencies and of reading the request are added when the document is built."""
+    codes: dict[int, list[str]] = defaultdict(list)
+    for error in errors:
+        codes[error.status_code].append(error.code)
     return {
-        status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses
+        status: {"description": HTTPStatus(status).phrase, _CODES: listed}
+        for status, listed in codes.items()
+    }
+
+
+def _dependency_errors(dependant: Dependant) -> Iterator[type[AppError]]:
+    for dependency in dependant.dependencies:
+        yield from declared_errors(dependency.call)
+        yield from _dependency_errors(dependency)
+
+
+def _reading_errors(route: APIRoute) -> Iterator[type[AppError]]:
+    yield InternalError
+    dependant = route.dependant
+    if route.body_field is not None:
+        yield from (BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError)
+    flat = [dependant, *_all_dependants(dependant)]
+    if route.body_field is not None or any(
+        d.path_params or d.query_params or d.header_params or d.cookie_params for d in flat
+    ):
+        yield ValidationFailedError
+    if client_budget_of(route.endpoint) is not None:
+        yield RateLimitedError
+
+
+def _all_dependants(dependant: Dependant) -> Iterator[Dependant]:
+    for dependency in dependant.dependencies:
+        yield dependency
+        yield from _all_dependants(dependency)
+
+
+def _operation_errors(app: FastAPI) -> dict[tuple[str, str], set[type[AppError]]]:
+    """(path, method) -> the errors of its dependencies and of reading its request."""
+    errors: dict[tuple[str, str], set[type[AppError]]] = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        found = {*_dependency_errors(route.dependant), *_reading_errors(route)}
+        for method in route.methods or ():
+            errors[(str(context.path_format), method.lower())] = found
+    return errors
+
+
+# The headers a successful response can carry, declared on the operations that send them so
+# generated clients expose them.
+RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The resource's version, to send back in `If-Match` on an update or a "
+        "delete.",
+        "required": True,
+        "schema": {"type": "string", "pattern": '^"[0-9]+"$', "example": '"3"'},
+    },
+    "Location": {
+        "description": "The path of the created resource.",
+        "required": True,
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "Idempotent-Replayed": {
+        "description": "Sent (as `true`) when this is the stored answer to an earlier request "
+        "with the same `Idempotency-Key`: nothing new was created.",
+        "required": False,
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+
+def with_headers(status: int, *names: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entry for a success that carries headers (e.g. the `ETag` of a GET)."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "headers": {name: RESPONSE_HEADERS[name] for name in names},
+        }
     }
 
 
 def created_links(
-    parameters: dict[str, str], *operation_ids: str
+    parameters: dict[str, str],
+    *operation_ids: str,
+    headers: tuple[str, ...] = ("Location", "ETag", "Idempotent-Replayed"),
 ) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entry for a 201: OpenAPI links saying which operations can use the created
-    resource, and where their parameters come from (e.g. `$response.body#/id`). Clients and
-    schemathesis' stateful tests follow them: create, then read, update, delete."""
+    """`responses=` entry for a 201: its headers, and OpenAPI links saying which operations can
+    use the created resource and where their parameters come from (e.g. `$response.body#/id`).
+    Clients and schemathesis' stateful tests follow them: create, then read, update, delete."""
     links = {
         operation: {"operationId": operation, "parameters": parameters}
         for operation in operation_ids
     }
-    return {201: {"description": "Created", "links": links}}
+    (created,) = with_headers(201, *headers).values()
+    return {201: {**created, "links": links}}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -75,36 +181,51 @@ _PROBLEM_HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
-def _as_problem(response: dict[str, Any], status: str) -> None:
-    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
-    if status in _PROBLEM_HEADERS:
-        response["headers"] = _PROBLEM_HEADERS[status]
+def _example(error: type[AppError]) -> dict[str, Any]:
+    summary = (error.__doc__ or error.title).split(". ")[0].strip().rstrip(".")
+    problem = {
+        "type": f"urn:problem:{error.code}",
+        "title": error.title,
+        "status": int(error.status_code),
+        "detail": summary,
+        "instance": "/api/v1/...",
+        "code": error.code,
+        "request_id": "7f9c2ba4e88f827d616045507605853e",
+    }
+    return {"summary": error.title, "value": problem}
 
 
-# Raised before the route runs: an undecodable or an oversized body, or one whose
-# Content-Type no route reads (web/middleware.py).
-_BODY_REFUSALS = {
-    "400": "Bad Request",
-    "413": "Content Too Large",
-    "415": "Unsupported Media Type",
-}
+def _describe(status: int, errors: Iterable[type[AppError]]) -> dict[str, Any]:
+    ordered = sorted(errors, key=lambda error: error.code)
+    codes = ", ".join(f"`{error.code}`" for error in ordered)
+    response: dict[str, Any] = {
+        "description": f"{HTTPStatus(status).phrase}; `code` is one of {codes}.",
+        "content": {
+            PROBLEM_MEDIA_TYPE: {
+                "schema": _PROBLEM_REF,
+                "examples": {error.code: _example(error) for error in ordered},
+            }
+        },
+    }
+    if str(status) in _PROBLEM_HEADERS:
+        response["headers"] = _PROBLEM_HEADERS[str(status)]
+    return response
 
 
-def _declare_problems(schema: dict[str, Any]) -> None:
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
+def _declare_problems(schema: dict[str, Any], app: FastAPI) -> None:
+    by_code = {error.code: error for error in error_catalogue()}
+    operation_errors = _operation_errors(app)
+    for path, path_item in schema.get("paths", {}).items():
+        for method, operation in path_item.items():
             responses: dict[str, Any] = operation.setdefault("responses", {})
-            for status, response in responses.items():
-                if status.isdigit() and int(status) >= HTTPStatus.BAD_REQUEST:
-                    _as_problem(response, status)
-            if "requestBody" in operation:
-                for status, description in _BODY_REFUSALS.items():
-                    refusal = responses.setdefault(status, {"description": description})
-                    _as_problem(refusal, status)
-            # Any operation can fail unexpectedly; the body is still a Problem.
-            _as_problem(
-                responses.setdefault("500", {"description": "Internal Server Error"}), "500"
-            )
+            errors = set(operation_errors.get((path, method), ()))
+            for response in responses.values():
+                errors.update(by_code[code] for code in response.pop(_CODES, ()))
+            by_status: dict[int, set[type[AppError]]] = defaultdict(set)
+            for error in errors:
+                by_status[int(error.status_code)].add(error)
+            for status in sorted(by_status):
+                responses[str(status)] = _describe(status, by_status[status])
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     # FastAPI's default validation schemas are replaced by `Problem`.
     components.pop("HTTPValidationError", None)
@@ -140,7 +261,7 @@ def install_openapi(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
-            _declare_problems(schema)
+            _declare_problems(schema, app)
             _headers_are_never_null(schema)
             app.openapi_schema = schema
         return app.openapi_schema

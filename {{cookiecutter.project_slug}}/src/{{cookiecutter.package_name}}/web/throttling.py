@@ -41,12 +41,18 @@ def client_budget(rate: Callable[[Settings], str], *, scope: str) -> Callable[[E
     return mark
 
 
+def client_budget_of(endpoint: Callable[..., Any]) -> ClientBudget | None:
+    """The budget `endpoint` was marked with, if any."""
+    budget: ClientBudget | None = getattr(endpoint, _BUDGET_ATTRIBUTE, None)
+    return budget
+
+
 class ClientBudgetRoute(APIRoute):
     """A route that charges its endpoint's `client_budget`, if it has one, before the body."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        budget: ClientBudget | None = getattr(self.endpoint, _BUDGET_ATTRIBUTE, None)
+        budget = client_budget_of(self.endpoint)
         if budget is None:
             return handler
 
