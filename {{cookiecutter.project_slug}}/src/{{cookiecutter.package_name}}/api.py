@@ -12,6 +12,26 @@ from {{ cookiecutter.package_name }}.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
 
+# The OpenAPI document's tags, one per router, in the order the docs show them: what a client
+# finds under each. An operation's tag is its router's (`APIRouter(tags=[...])`).
+API_TAGS = [
+    {
+        "name": "auth",
+        "description": "Registration, email verification, password reset, login, token refresh "
+        "and the caller's sessions.",
+    },
+    {"name": "users", "description": "The caller's own account, and every account for admins."},
+{%- if cookiecutter.include_example_domain == "yes" %}
+    {
+        "name": "projects",
+        "description": "The example domain: the caller's projects, with conditional updates "
+        "(`ETag`, `If-Match`) and idempotent creation (`Idempotency-Key`).",
+    },
+    {"name": "tasks", "description": "The example domain: a project's tasks, filtered and sorted."},
+{%- endif %}
+    {"name": "health", "description": "Probes for orchestrators: liveness and readiness."},
+]
+
 api_router = APIRouter(prefix=API_PREFIX)
 api_router.include_router(accounts_router)
 api_router.include_router(auth_router)

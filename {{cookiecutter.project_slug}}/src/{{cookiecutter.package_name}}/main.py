@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
 {%- endif %}
 
-from {{ cookiecutter.package_name }}.api import api_router
+from {{ cookiecutter.package_name }}.api import API_TAGS, api_router
 {%- if cookiecutter.observability == "full" %}
 from {{ cookiecutter.package_name }}.core import tracing
 {%- endif %}
@@ -86,6 +86,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="{{ cookiecutter.project_name }}",
         description="{{ cookiecutter.description }}",
         version="0.1.0",
+        openapi_tags=API_TAGS,
+        # Relative: the document describes the server that serves it, wherever that is.
+        servers=[{"url": "/", "description": "The server this document is served from"}],
+        contact={
+            "name": {{ cookiecutter.author_name | tojson }},
+            "email": "{{ cookiecutter.author_email }}",
+        },
+{%- if cookiecutter.license == "Proprietary" %}
+        license_info={"name": "Proprietary"},
+{%- else %}
+        license_info={"name": "{{ cookiecutter.license }}", "identifier": "{{ cookiecutter.license }}"},
+{%- endif %}
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         # Served by web/docs.py, with self-hosted assets, when the settings allow.

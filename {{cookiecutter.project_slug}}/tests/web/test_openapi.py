@@ -263,3 +263,37 @@ async def test_a_field_null_cannot_clear_is_not_nullable_in_the_schema(
             assert "default" not in properties[field], (name, field)
         clearable = {field for field, schema in properties.items() if "anyOf" in schema}
         assert clearable.isdisjoint(fields)
+
+
+async def test_the_document_describes_its_tags_servers_license_and_contact(
+    client: AsyncClient,
+) -> None:
+    document = await openapi(client)
+    described = {tag["name"]: tag.get("description") for tag in document["tags"]}
+    used = {
+        tag for item in document["paths"].values() for op in item.values() for tag in op["tags"]
+    }
+    assert used == set(described)
+    assert all(described.values())
+    assert document["servers"] == [
+        {"url": "/", "description": "The server this document is served from"}
+    ]
+    assert document["info"]["license"]["name"]
+    assert set(document["info"]["contact"]) == {"name", "email"}
+
+
+async def test_every_operation_states_its_security_public_ones_as_none(
+    client: AsyncClient,
+) -> None:
+    document = await openapi(client)
+    public = set()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            security = operation["security"]
+            if security == []:
+                public.add(f"{method.upper()} {path}")
+            else:
+                assert security == [{"OAuth2PasswordBearer": []}], (method, path)
+                assert "401" in operation["responses"], (method, path)
+    assert {"POST /api/v1/auth/login", "POST /api/v1/auth/register", "GET /health/live"} <= public
+    assert "GET /api/v1/users/me" not in public

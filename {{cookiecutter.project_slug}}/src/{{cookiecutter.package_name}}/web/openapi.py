@@ -26,6 +26,7 @@ from {{ cookiecutter.package_name }}.core.errors import (
     PayloadTooLargeError,
     Problem,
     RateLimitedError,
+    RequestHeadersTooLargeError,
     UnsupportedMediaTypeError,
     ValidationFailedError,
     declared_errors,
@@ -58,7 +59,8 @@ def _dependency_errors(dependant: Dependant) -> Iterator[type[AppError]]:
 
 
 def _reading_errors(route: APIRoute) -> Iterator[type[AppError]]:
-    yield InternalError
+    # Any request: headers over the limit are refused by the server itself (web/server.py).
+    yield from (InternalError, RequestHeadersTooLargeError)
     dependant = route.dependant
     if route.body_field is not None:
         yield from (BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError)
@@ -236,6 +238,14 @@ def _declare_problems(schema: dict[str, Any], app: FastAPI) -> None:
     components.setdefault("Problem", problem)
 
 
+def _public_operations_say_so(schema: dict[str, Any]) -> None:
+    """An operation without a security requirement is public: `security: []` says so, where
+    leaving it out would leave a reader (and a linter) guessing."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            operation.setdefault("security", [])
+
+
 def _headers_are_never_null(schema: dict[str, Any]) -> None:
     """An optional header parameter is one a client may leave out, never one it sends as
     null (a header has no null). FastAPI types `str | None` as "string or null", which
@@ -260,8 +270,13 @@ def install_openapi(app: FastAPI) -> None:
                 version=app.version,
                 description=app.description,
                 routes=app.routes,
+                tags=app.openapi_tags,
+                servers=app.servers,
+                contact=app.contact,
+                license_info=app.license_info,
             )
             _declare_problems(schema, app)
+            _public_operations_say_so(schema)
             _headers_are_never_null(schema)
             app.openapi_schema = schema
         return app.openapi_schema
