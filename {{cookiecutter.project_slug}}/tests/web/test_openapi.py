@@ -136,18 +136,23 @@ def test_an_optional_header_is_declared_a_string_not_string_or_null() -> None:
     assert parameter["required"] is False
 
 
-async def test_optional_headers_are_strings_never_null(client: AsyncClient) -> None:
-    """`If-Match` and `Idempotency-Key` may be left out; a client cannot send them as null."""
+async def test_optional_parameters_are_never_null(client: AsyncClient) -> None:
+    """`If-Match`, `Idempotency-Key` and the list filters may be left out; a client cannot send
+    them as null."""
     document = (await client.get("/openapi.json")).json()
-    headers = [
+    parameters = [
         parameter
         for path in document["paths"].values()
         for operation in path.values()
         for parameter in operation.get("parameters", [])
-        if parameter["in"] == "header"
+        if parameter["in"] in {"header", "query"}
     ]
+    assert {parameter["in"] for parameter in parameters} >= {"query"}
+    for parameter in parameters:
+        assert "anyOf" not in parameter["schema"], parameter
+        assert parameter["schema"].get("default", "") is not None, parameter
+    headers = [parameter for parameter in parameters if parameter["in"] == "header"]
     assert all(parameter["schema"]["type"] == "string" for parameter in headers)
-    assert all("anyOf" not in parameter["schema"] for parameter in headers)
 
 
 async def test_every_body_schema_has_a_name_of_its_own(client: AsyncClient) -> None:

@@ -246,19 +246,24 @@ def _public_operations_say_so(schema: dict[str, Any]) -> None:
             operation.setdefault("security", [])
 
 
-def _headers_are_never_null(schema: dict[str, Any]) -> None:
-    """An optional header parameter is one a client may leave out, never one it sends as
-    null (a header has no null). FastAPI types `str | None` as "string or null", which
-    client generators turn into nullable parameters: keep only the string."""
+def _parameters_are_never_null(schema: dict[str, Any]) -> None:
+    """An optional header or query parameter is one a client may leave out, never one it
+    sends as null (neither has a null: `?status=null` is the string "null"). FastAPI types
+    `str | None` as "string or null", which client generators turn into nullable parameters:
+    keep only the string (or the enum, the date...)."""
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             for parameter in operation.get("parameters", []):
-                types = parameter["schema"].get("anyOf") if parameter["in"] == "header" else None
-                if types is None:
+                types = parameter["schema"].get("anyOf")
+                if types is None or parameter["in"] not in {"header", "query"}:
                     continue
                 present = [option for option in types if option.get("type") != "null"]
                 if len(present) == 1:
-                    rest = {k: v for k, v in parameter["schema"].items() if k != "anyOf"}
+                    rest = {
+                        key: value
+                        for key, value in parameter["schema"].items()
+                        if key != "anyOf" and not (key == "default" and value is None)
+                    }
                     parameter["schema"] = {**present[0], **rest}
 
 
@@ -277,7 +282,7 @@ def install_openapi(app: FastAPI) -> None:
             )
             _declare_problems(schema, app)
             _public_operations_say_so(schema)
-            _headers_are_never_null(schema)
+            _parameters_are_never_null(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
