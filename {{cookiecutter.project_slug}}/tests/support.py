@@ -316,22 +316,22 @@ class DocumentedResponses:
     hold to."""
 
     def __init__(self, document: dict[str, Any]) -> None:
-        self.operations: list[tuple[re.Pattern[str], dict[str, Any]]] = []
+        # (the path's regex, how many parameters it has, its path item)
+        self.paths: list[tuple[re.Pattern[str], int, dict[str, Any]]] = []
         for path, item in document.get("paths", {}).items():
             if path.startswith("/_probe"):
                 continue
             pattern = re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(path))
-            self.operations.append((re.compile(f"^{pattern}$"), item))
+            self.paths.append((re.compile(f"^{pattern}$"), path.count("{"), item))
 
     def check(self, method: str, path: str, status: int, headers: Any, body: bytes) -> None:
-        operation = next(
-            (
-                item[method.lower()]
-                for regex, item in self.operations
-                if regex.match(path) and method.lower() in item
-            ),
-            None,
-        )
+        # The path the request names is the most literal template that matches it:
+        # `/users/me` before `/users/{user_id}`, as the routes have it.
+        matching = [(params, item) for regex, params, item in self.paths if regex.match(path)]
+        if not matching:
+            return
+        _, item = min(matching, key=lambda match: match[0])
+        operation = item.get(method.lower())
         if operation is None:
             return
         where = f"{method} {path} answered {status}"

@@ -114,6 +114,15 @@ async def test_a_405_allows_every_method_of_the_path_not_only_the_first_routes(
     assert response.headers["allow"] == "DELETE, GET, PATCH"
 
 
+async def test_a_405_allows_the_methods_of_the_documented_path_it_names(
+    client: AsyncClient,
+) -> None:
+    """`/users/me` also fits the template `/users/{user_id}`; its `Allow` is its own path's."""
+    response = await client.options("/api/v1/users/me")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PATCH"
+
+
 async def test_invalid_body_lists_each_field_error(client: AsyncClient) -> None:
     response = await client.post("/_probe/widgets", json={"name": "", "size": "big"})
     assert response.status_code == 422

@@ -56,7 +56,7 @@ async def test_a_new_password_needs_the_current_one(
         json={"password": "a new long secret", "current_password": "not it"},
         headers=headers,
     )
-    assert wrong.status_code == 422
+    assert wrong.status_code == 403
     assert wrong.json()["code"] == "invalid_current_password"
 
 
@@ -139,7 +139,7 @@ async def test_an_admin_can_read_any_user(
     assert response.json()["email"] == user.email
 
 
-async def test_an_unknown_user_is_a_404_and_a_bad_id_a_422(
+async def test_an_unknown_user_and_a_path_that_is_no_user_id_are_404s(
     client: AsyncClient, admin_tokens: TokenPairJson
 ) -> None:
     headers = bearer(admin_tokens["access_token"])
@@ -147,7 +147,11 @@ async def test_an_unknown_user_is_a_404_and_a_bad_id_a_422(
     assert missing.status_code == 404
     assert missing.json()["code"] == "not_found"
     malformed = await client.get(f"{USERS}/not-a-uuid", headers=headers)
-    assert malformed.status_code == 422
+    assert malformed.status_code == 404
+    # `/users/me` is not `/users/{user_id}` with "me" for the ID.
+    me = await client.delete(f"{USERS}/me", headers=headers)
+    assert me.status_code == 405
+    assert me.headers["allow"] == "GET, PATCH"
 
 
 async def test_an_admin_can_promote_and_deactivate(
@@ -202,7 +206,7 @@ async def test_password_changes_are_throttled_per_account(
     guess = {"password": "a new long secret", "current_password": "a guess"}
     headers = bearer(user_tokens["access_token"])
     statuses = [(await client.patch(ME, json=guess, headers=headers)).status_code for _ in range(3)]
-    assert statuses == [422, 422, 429]
+    assert statuses == [403, 403, 429]
     # Renaming is not a password guess and stays possible.
     renamed = await client.patch(ME, json={"full_name": "Still me"}, headers=headers)
     assert renamed.status_code == 200

@@ -259,7 +259,7 @@ async def test_a_field_null_cannot_clear_is_not_nullable_in_the_schema(
     schemas = (await openapi(client))["components"]["schemas"]
     unclearable = {
         "UserUpdate": {"full_name", "role", "is_active"},
-        "UserUpdateMe": {"full_name", "password"},
+        "UserUpdateMe": {"full_name", "password", "current_password"},
     }
     for name, fields in unclearable.items():
         properties = schemas[name]["properties"]
@@ -268,6 +268,8 @@ async def test_a_field_null_cannot_clear_is_not_nullable_in_the_schema(
             assert "default" not in properties[field], (name, field)
         clearable = {field for field, schema in properties.items() if "anyOf" in schema}
         assert clearable.isdisjoint(fields)
+    # What the schema cannot say with types, it says with `dependentRequired`.
+    assert schemas["UserUpdateMe"]["dependentRequired"] == {"password": ["current_password"]}
 
 
 async def test_the_document_describes_its_tags_servers_license_and_contact(

@@ -1,13 +1,23 @@
 """Building blocks for request and read schemas."""
 
+import re
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+)
 from pydantic.config import JsonDict
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, core_schema
 
 T = TypeVar("T")
 
@@ -38,8 +48,35 @@ def _without_nul(value: str) -> str:
     return value
 
 
+_WITHOUT_NUL = r"^[^\x00]*$"
+# What pydantic strips: Unicode's White_Space characters (not Python's `\s`, which has four more).
+_WHITE_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NOT_BLANK = rf"^[^\x00]*[^\x00{_WHITE_SPACE}][^\x00]*$"
+
+
+class _NoNul:
+    """Refuses NUL where it is validated, and says so in the field's JSON schema (a pattern),
+    so the document does not offer what the server refuses."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(_without_nul, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        inner = schema.get("schema", {})
+        # A stripped string must hold something that is not whitespace: "   " strips to "",
+        # which its minLength then refuses, so the pattern says so too.
+        stripped = isinstance(inner, dict) and inner.get("strip_whitespace", False)
+        json_schema.setdefault("pattern", _NOT_BLANK if stripped else _WITHOUT_NUL)
+        return json_schema
+
+
 # Put it after any constraints: Annotated[str, StringConstraints(...), NoNul].
-NoNul = AfterValidator(_without_nul)
+NoNul = _NoNul()
 Text = Annotated[str, NoNul]
 
 
@@ -68,6 +105,21 @@ def _sent_as_a_value(schema: JsonDict) -> None:
 Unclearable = Annotated[
     T | None, AfterValidator(_not_null), Field(json_schema_extra=_sent_as_a_value)
 ]
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    # Pydantic also reads a date from a number of seconds ("0" is 1970-01-01); the schema
+    # says `format: date` (YYYY-MM-DD), and that is all the server reads.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+# A calendar day, as `format: date` has it: YYYY-MM-DD, and nothing else.
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
 class NamedChoice(StrEnum):

@@ -10,6 +10,7 @@ from {{ cookiecutter.package_name }}.idempotency.http import Idempotent
 from {{ cookiecutter.package_name }}.projects.dependencies import VisibleProject
 from {{ cookiecutter.package_name }}.tasks import service as task_service
 from {{ cookiecutter.package_name }}.tasks.dependencies import TaskQueryDep, VisibleTask
+from {{ cookiecutter.package_name }}.tasks.errors import AssigneeNotFoundError
 from {{ cookiecutter.package_name }}.tasks.models import Task
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskCreate, TaskRead, TaskUpdate
 from {{ cookiecutter.package_name }}.web.conditional import IfMatch, etag
@@ -39,7 +40,7 @@ async def list_tasks(project: VisibleProject, query: TaskQueryDep, db: DbSession
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
-        **problem_responses(ReferenceDeletedError),
+        **problem_responses(AssigneeNotFoundError, ReferenceDeletedError),
         **created_links(
             {"project_id": "$response.body#/project_id", "task_id": "$response.body#/id"},
             "get_task",
@@ -76,7 +77,12 @@ async def get_task(task: VisibleTask, response: Response) -> Task:
     response_model=TaskRead,
     responses={
         **with_headers(200, "ETag"),
-        **problem_responses(ReferenceDeletedError, ConcurrentUpdateError, PreconditionFailedError),
+        **problem_responses(
+            AssigneeNotFoundError,
+            ReferenceDeletedError,
+            ConcurrentUpdateError,
+            PreconditionFailedError,
+        ),
     },
 )
 async def update_task(

@@ -16,6 +16,7 @@ from pydantic import (
 
 from {{ cookiecutter.package_name }}.core.pagination import PageQuery
 from {{ cookiecutter.package_name }}.core.schemas import (
+    IsoDate,
     NamedChoice,
     NoNul,
     StrictModel,
@@ -90,7 +91,7 @@ class TaskCreate(StrictModel):
     title: Title
     description: Description | None = None
     status: TaskStatus = TaskStatus.TODO
-    due_date: date | None = None
+    due_date: IsoDate | None = None
     assignee_id: uuid.UUID | None = None
     estimate: Estimate | None = None
 
@@ -101,7 +102,7 @@ class TaskUpdate(StrictModel):
     title: Unclearable[Title] = None
     description: Description | None = None
     status: Unclearable[TaskStatus] = None
-    due_date: date | None = None
+    due_date: IsoDate | None = None
     assignee_id: uuid.UUID | None = None
     estimate: Estimate | None = None
 
@@ -127,7 +128,7 @@ class TaskRead(VersionedRead):
 
 class TaskQuery(PageQuery):
     status: TaskStatus | None = None
-    due_before: date | None = Field(default=None, description="Tasks due before this day.")
+    due_before: IsoDate | None = Field(default=None, description="Tasks due before this day.")
     q: Text | None = Field(
         default=None,
         min_length=1,

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.errors import FieldError, ValidationFailedError
 from {{ cookiecutter.package_name }}.core.jobs import JobQueue
 from {{ cookiecutter.package_name }}.core.versioning import ExpectedVersions, check_version
 from {{ cookiecutter.package_name }}.projects.models import Project
+from {{ cookiecutter.package_name }}.tasks.errors import AssigneeNotFoundError
 from {{ cookiecutter.package_name }}.tasks.jobs import notify_assignee
 from {{ cookiecutter.package_name }}.tasks.models import Task
 from {{ cookiecutter.package_name }}.tasks.repository import TaskRepository
@@ -88,14 +88,5 @@ async def _assignee(
     if assignee_id == project.owner_id:
         user = await user_service.find_active_user(db, user_id=assignee_id)
     if user is None:
-        raise ValidationFailedError(
-            "The assignee cannot see this project",
-            errors=[
-                FieldError(
-                    loc=["body", "assignee_id"],
-                    message="Only the project's owner can be assigned",
-                    type="unknown_assignee",
-                )
-            ],
-        )
+        raise AssigneeNotFoundError
     return user

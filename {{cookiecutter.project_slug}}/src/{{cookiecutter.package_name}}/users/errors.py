@@ -30,9 +30,10 @@ class EmailLookalikeError(ConflictError):
 
 
 class InvalidCurrentPasswordError(AppError):
-    """A password change whose `current_password` is wrong."""
+    """A password or email change whose `current_password` is wrong. A 403, as RFC 9110 has
+    it for credentials the server finds insufficient: the request itself is well formed."""
 
-    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    status_code = HTTPStatus.FORBIDDEN
     code = "invalid_current_password"
     title = "Current password incorrect"
 

@@ -34,6 +34,9 @@ from {{ cookiecutter.package_name }}.web.dependencies import (
 from {{ cookiecutter.package_name }}.web.openapi import problem_responses
 
 router = APIRouter(prefix="/users", tags=["users"])
+# Only a UUID: `/users/me` is its own path, so `DELETE /users/me` is a 405 naming the methods
+# `/users/me` has, not a 422 for an ID that is not one. Any other text there is a 404.
+USER_PATH = "/{user_id:uuid}"
 # Routes only admins may call; the check runs before any other dependency of the route.
 ADMIN_ONLY = [Depends(require_admin)]
 
@@ -104,7 +107,7 @@ async def list_users(page: Pagination, db: DbSession) -> Page[UserRead]:
 
 
 @router.get(
-    "/{user_id}",
+    USER_PATH,
     dependencies=ADMIN_ONLY,
     response_model=UserRead,
 )
@@ -114,7 +117,7 @@ async def get_user(user: UserById) -> User:
 
 
 @router.patch(
-    "/{user_id}",
+    USER_PATH,
     response_model=UserRead,
     responses=problem_responses(SelfModificationError, ConcurrentUpdateError),
 )
@@ -124,7 +127,7 @@ async def update_user(data: UserUpdate, admin: AdminUser, user: UserById, db: Db
 
 
 @router.delete(
-    "/{user_id}",
+    USER_PATH,
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(SelfModificationError, StillReferencedError),
 )

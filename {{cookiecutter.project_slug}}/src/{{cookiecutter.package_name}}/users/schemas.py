@@ -18,6 +18,8 @@ from {{ cookiecutter.package_name }}.users.emails import email_key
 from {{ cookiecutter.package_name }}.users.models import EMAIL_LENGTH, FULL_NAME_LENGTH, UserRole
 
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+# Checked against the stored hash, so any length a password may have.
+CurrentPassword = Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
 FullName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=FULL_NAME_LENGTH), NoNul
 ]
@@ -54,9 +56,14 @@ class UserRead(BaseModel):
 class UserUpdateMe(StrictModel):
     """What a user may change about themselves; a new password needs the current one."""
 
+    # The schema says it too: a body with `password` also has `current_password`.
+    model_config = ConfigDict(
+        json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
+    )
+
     full_name: Unclearable[FullName] = None
     password: Unclearable[Password] = None
-    current_password: str | None = Field(default=None, max_length=MAX_PASSWORD_LENGTH)
+    current_password: Unclearable[CurrentPassword] = None
 
     @model_validator(mode="after")
     def _new_password_needs_the_current_one(self) -> Self:

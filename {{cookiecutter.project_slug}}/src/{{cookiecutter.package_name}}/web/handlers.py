@@ -93,16 +93,21 @@ async def handle_http_exception(request: Request, exc: Exception) -> JSONRespons
 
 
 def _allowed_methods(request: Request) -> set[str]:
-    """Every method a route serves at the request's path. A 405 must list them all (RFC 9110,
-    section 15.5.6); Starlette's names only those of the first route that matched the path,
-    and a path with GET and POST is two routes. Only a wrong method gets here, so walking the
-    routes costs nothing the other requests pay."""
+    """Every method the request's path serves. A 405 must list them all (RFC 9110, section
+    15.5.6); Starlette's names only those of the first route that matched the path, and a path
+    with GET and POST is two routes. The path is the first template that matches, as in the
+    document: `/users/me` is its own path, not `/users/{user_id}` with "me" for the ID. Only a
+    wrong method gets here, so walking the routes costs nothing the other requests pay."""
     methods: set[str] = set()
+    matched: str | None = None
     for context in iter_route_contexts(request.app.routes):
         if context.path is None or not context.methods:
             continue  # a mount (the docs' assets), which has no methods of its own
-        pattern, _, _ = compile_path(context.path)
-        if pattern.match(request.url.path):
+        if matched is None:
+            pattern, _, _ = compile_path(context.path)
+            if pattern.match(request.url.path):
+                matched = context.path
+        if context.path == matched:
             methods |= context.methods
     return methods
 
