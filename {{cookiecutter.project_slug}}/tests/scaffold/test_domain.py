@@ -194,8 +194,13 @@ def test_the_routes_are_mounted_and_in_the_openapi_document(
 ) -> None:
     root, _, _ = scaffolded
     # Written by the copy's own app, in a subprocess, after the router was mounted.
-    paths = json.loads((root / "openapi.json").read_text(encoding="utf-8"))["paths"]
+    document = json.loads((root / "openapi.json").read_text(encoding="utf-8"))
+    paths = document["paths"]
     assert set(paths[f"/api/v1/{NAMES.url}"]) == {"get", "post"}
+    # The router's tag is described, before the health probes', which stay last.
+    tags = [tag["name"] for tag in document["tags"]]
+    assert tags[-2:] == [NAMES.url, "health"]
+    assert document["tags"][-2]["description"].startswith("The caller's ")
     item_path = f"/api/v1/{NAMES.url}/" + "{" + NAMES.item + "_id}"
     assert set(paths[item_path]) == {"get", "patch", "delete"}
     api = (root / "src" / PACKAGE / "api.py").read_text(encoding="utf-8")

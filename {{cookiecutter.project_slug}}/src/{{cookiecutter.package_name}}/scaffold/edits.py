@@ -2,6 +2,7 @@
 model), and the record of every change, so a failure can undo them all."""
 
 import ast
+import json
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.scaffold.names import PACKAGE, DomainNames, ScaffoldError
@@ -19,8 +20,46 @@ def _insert_after(text: str, line: int, addition: str) -> str:
     return "".join([*lines[:line], addition, *lines[line:]])
 
 
+def _tag_list(tree: ast.Module) -> ast.List:
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.List)
+            and [ast.unparse(target) for target in node.targets] == ["API_TAGS"]
+        ):
+            return node.value
+    raise ScaffoldError("api.py has no API_TAGS list to describe the router's tag in")
+
+
+def _declare_tag(text: str, tree: ast.Module, names: DomainNames) -> str:
+    """api.py with the router's tag in API_TAGS: before the health probes' tag, which stays
+    last, or at the end of the list. An OpenAPI tag an operation uses must be declared."""
+    tags = _tag_list(tree)
+    nouns = names.domain.replace("_", " ")
+    # Short enough for one line under ruff's 100 columns at the longest domain name (30).
+    description = f"The caller's {nouns}; an admin sees everyone's."
+    # A dict of strings in JSON is a Python literal too; ruff format wraps it afterwards.
+    entry = f"    {json.dumps({'name': names.url, 'description': description})},\n"
+    if not tags.elts:
+        raise ScaffoldError("api.py's API_TAGS list is empty; add the existing tags first")
+    for element in tags.elts:
+        if _tag_name(element) == "health":
+            return _insert_after(text, element.lineno - 1, entry)
+    last = tags.elts[-1]
+    return _insert_after(text, last.end_lineno or last.lineno, entry)
+
+
+def _tag_name(element: ast.expr) -> object:
+    try:
+        tag = ast.literal_eval(element)
+    except ValueError:  # not a literal: a tag built some other way
+        return None
+    return tag.get("name") if isinstance(tag, dict) else None
+
+
 def mount_router(text: str, names: DomainNames) -> str:
-    """api.py with the domain's router imported and included after the last one."""
+    """api.py with the domain's router imported, its tag described in API_TAGS, and the router
+    included after the last one."""
     tree = ast.parse(text)
     includes = [
         node.lineno
@@ -31,6 +70,7 @@ def mount_router(text: str, names: DomainNames) -> str:
         raise ScaffoldError("api.py has no api_router.include_router(...) line to add one after")
     alias = f"{names.domain}_router"
     text = _insert_after(text, max(includes), f"api_router.include_router({alias})\n")
+    text = _declare_tag(text, tree, names)
     statement = f"from {PACKAGE}.{names.domain}.router import router as {alias}\n"
     return _insert_after(text, _last_import_line(tree), statement)
 
