@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -102,6 +103,27 @@ async def test_the_service_recovers_by_itself_when_the_database_restarts(tmp_pat
     old_backends = {response.json()["pid"] for response in before}
     assert old_backends.isdisjoint(response.json()["pid"] for response in all_after)
     assert ready_after.status_code == 200
+
+
+async def test_connections_the_server_closed_are_replaced_before_a_request_uses_them(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    async with serving(make_settings(database_url)) as (app, client):
+        before = await busy_pool(client, 5)
+        pids = [response.json()["pid"] for response in before]
+        # What a restart or an idle timeout does to every connection in the pool.
+        async with engine.connect() as admin:
+            for pid in pids:
+                assert await admin.scalar(select(func.pg_terminate_backend(pid)))
+        await asyncio.sleep(0.2)  # the server's goodbye reaches the event loop
+        after = await busy_pool(client, 5)
+        checked_out = app.state.shared.engine.pool.checkedout()
+
+    assert all(response.status_code == 200 for response in before)
+    # No request failed on a dead connection: each got a new one instead.
+    assert [response.status_code for response in after] == [200] * 5
+    assert set(pids).isdisjoint(response.json()["pid"] for response in after)
+    assert checked_out == 0
 
 
 async def test_a_statement_over_the_timeout_is_a_503_and_frees_its_connection(

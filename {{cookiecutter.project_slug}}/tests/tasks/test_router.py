@@ -259,8 +259,8 @@ async def test_listing_tasks_with_assignees_takes_the_same_statements_for_any_pa
     items = response.json()["items"]
     assert len(items) == tasks
     assert all(item["assignee"] is not None for item in items)
-    # The caller, the project, the total, and the page with its assignees (one JOIN).
-    assert statements.count == 4, statements.statements
+    # The caller with the project, then the page with its assignees (one JOIN) and its total.
+    assert statements.count == 2, statements.statements
 
 
 async def test_patch_changes_only_what_is_sent_and_can_clear_fields(
@@ -387,3 +387,63 @@ async def test_search_text_is_matched_literally_never_as_sql_or_a_pattern(
     found = sorted(item["title"] for item in response.json()["items"])
     assert found == sorted(title for title in titles if search.lower() in title.lower())
     assert await task_count(db) == len(titles)
+
+
+async def test_the_caller_and_the_project_are_one_statement_for_owner_admin_and_stranger(
+    client: AsyncClient,
+    db: AsyncSession,
+    project: Project,
+    user_tokens: TokenPairJson,
+    admin_tokens: TokenPairJson,
+    statements: StatementCounter,
+) -> None:
+    stranger = await create_user(db)
+    strangers_project = await create_project(db, owner=stranger)
+    found = {}
+    for name, tokens, target in (
+        ("owner", user_tokens, project),
+        ("admin", admin_tokens, project),
+        ("stranger's", user_tokens, strangers_project),
+    ):
+        statements.reset()
+        # No such task: the project's lookup decides what the request can see.
+        response = await client.get(
+            f"{tasks_url(target)}/{uuid.uuid4()}", headers=bearer(tokens["access_token"])
+        )
+        found[name] = (response.json()["detail"].split()[0], statements.count)
+    assert found == {
+        # The caller with the project in one statement, then the (missing) task.
+        "owner": ("Task", 2),
+        "admin": ("Task", 2),
+        # Someone else's project is as missing as one that does not exist: one statement.
+        "stranger's": ("Project", 1),
+    }
+
+
+async def test_a_route_needing_the_caller_and_the_project_loads_them_once(
+    client: AsyncClient,
+    project: Project,
+    user_tokens: TokenPairJson,
+    statements: StatementCounter,
+) -> None:
+    statements.reset()
+    response = await client.post(
+        tasks_url(project), json={"title": "Once"}, headers=bearer(user_tokens["access_token"])
+    )
+    assert response.status_code == 201
+    # CurrentUser (for the Idempotency-Key's scope) reuses the caller VisibleProject loaded.
+    assert [sql.split()[0] for sql in statements.statements] == ["SELECT", "INSERT"]
+
+
+async def test_a_token_whose_session_ended_is_a_401_before_any_project_is_looked_at(
+    client: AsyncClient, project: Project, user_tokens: TokenPairJson
+) -> None:
+    logout = await client.post(
+        "/api/v1/auth/logout", json={"refresh_token": user_tokens["refresh_token"]}
+    )
+    assert logout.status_code == 204
+    headers = bearer(user_tokens["access_token"])
+    own = await client.get(tasks_url(project), headers=headers)
+    missing = await client.get(f"/api/v1/projects/{uuid.uuid4()}/tasks", headers=headers)
+    assert (own.status_code, own.json()["code"]) == (401, "invalid_token")
+    assert (missing.status_code, missing.json()["code"]) == (401, "invalid_token")

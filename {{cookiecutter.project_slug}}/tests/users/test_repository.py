@@ -62,16 +62,34 @@ async def test_paginate_counts_the_whole_filter_not_the_page(
     page, total = await repository.paginate(statement, limit=3, offset=3)
     assert total == 7
     assert [user.email for user in page] == [f"user{index}@example.com" for index in (3, 4, 5)]
-    assert statements.count == 2
+    # One statement: the page, with the count of the whole filter as a subquery.
+    assert statements.count == 1
     assert "count(*)" in statements.statements[0]
 
 
-async def test_paginate_past_the_end_is_empty_with_the_true_total(db: AsyncSession) -> None:
+async def test_paginate_past_the_end_is_empty_with_the_true_total(
+    db: AsyncSession, statements: StatementCounter
+) -> None:
     await add_users(db, 2)
     repository = UserRepository(db)
+    statements.reset()
     page, total = await repository.paginate(repository.base_statement(), limit=10, offset=50)
     assert list(page) == []
     assert total == 2
+    # No row of the page could carry the total, so it was counted on its own.
+    assert statements.count == 2
+
+
+async def test_an_empty_first_page_has_a_total_of_zero_in_one_statement(
+    db: AsyncSession, statements: StatementCounter
+) -> None:
+    await add_users(db, 2)
+    repository = ActiveUserRepository(db)
+    statement = repository.base_statement().where(User.full_name == "nobody")
+    statements.reset()
+    page, total = await repository.paginate(statement, limit=10, offset=0)
+    assert (list(page), total) == ([], 0)
+    assert statements.count == 1
 
 
 async def test_base_statement_scopes_every_read(db: AsyncSession) -> None:

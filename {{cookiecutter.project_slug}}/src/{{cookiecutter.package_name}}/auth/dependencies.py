@@ -51,10 +51,23 @@ AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
 
 @raises(InvalidTokenError)
 async def get_current_user(claims: AccessClaims, db: DbSession, request: Request) -> User:
-    user = await auth_service.authenticate(db, claims=claims)
-    # For the access log line (web/middleware.py): who made the request.
-    request.state.user_id = str(user.id)
+    user = known_caller(request)
+    if user is None:
+        user = await auth_service.authenticate(db, claims=claims)
+        remember_caller(request, user)
     return user
+
+
+def remember_caller(request: Request, user: User) -> None:
+    """The request's caller, once authenticated: for `CurrentUser`, when a dependency loaded the
+    caller together with what it needed (`VisibleProject`), and for the access log line."""
+    request.state.caller = user
+    request.state.user_id = str(user.id)
+
+
+def known_caller(request: Request) -> User | None:
+    caller = getattr(request.state, "caller", None)
+    return caller if isinstance(caller, User) else None
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

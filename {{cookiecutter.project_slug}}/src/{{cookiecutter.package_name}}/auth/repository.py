@@ -19,6 +19,22 @@ class LoginSession:
     expires_at: datetime
 
 
+def session_user(user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime) -> Select[User]:
+    """The active user, if the session is theirs and still live: one statement, so checking the
+    session costs an authenticated request no extra round trip, and one that a repository can
+    extend to load what the request needs with it (see ProjectRepository.find_with_caller).
+
+    A session is live while one of its refresh tokens is neither revoked nor expired: ending it
+    (logout, a password change, deactivation, reuse) revokes them all at once."""
+    live_session = exists().where(
+        RefreshToken.family_id == session_id,
+        RefreshToken.user_id == User.id,
+        RefreshToken.revoked_at.is_(None),
+        RefreshToken.expires_at > now,
+    )
+    return select(User).where(User.id == user_id, User.is_active, live_session)
+
+
 class RefreshTokenRepository(Repository[RefreshToken]):
     model = RefreshToken
     noun = "Refresh token"
@@ -42,18 +58,8 @@ class RefreshTokenRepository(Repository[RefreshToken]):
     async def find_session_user(
         self, user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime
     ) -> User | None:
-        """The active user, if the session is theirs and still live; one statement, so checking
-        the session costs an authenticated request no extra round trip.
-
-        A session is live while one of its refresh tokens is neither revoked nor expired: ending
-        it (logout, a password change, deactivation, reuse) revokes them all at once."""
-        live_session = exists().where(
-            RefreshToken.family_id == session_id,
-            RefreshToken.user_id == User.id,
-            RefreshToken.revoked_at.is_(None),
-            RefreshToken.expires_at > now,
-        )
-        statement = select(User).where(User.id == user_id, User.is_active, live_session)
+        """The active user, if the session is theirs and still live (see `session_user`)."""
+        statement = session_user(user_id, session_id, now=now)
         return (await self.db.execute(statement)).scalar_one_or_none()
 
     async def revoke_family(self, family_id: uuid.UUID, *, at: datetime) -> None:

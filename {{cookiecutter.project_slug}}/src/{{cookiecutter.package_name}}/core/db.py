@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import TypeVar
 {%- endif %}
 
-from sqlalchemy import make_url, text
+from sqlalchemy import event, exc, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import DatabaseBusyError
@@ -43,16 +44,37 @@ def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
             "pool_size": settings.DB_POOL_SIZE,
             "max_overflow": settings.DB_MAX_OVERFLOW,
             "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS,
-            # A connection that died with a database restart is replaced before a request uses it.
-            "pool_pre_ping": True,
         }
-    return create_async_engine(
+    engine = create_async_engine(
         database_url,
         # Error messages keep the SQL but not its parameters, which may be personal data.
         hide_parameters=True,
         connect_args=connect_args,
         **pool,
     )
+    replace_closed_connections(engine)
+    return engine
+
+
+def replace_closed_connections(engine: AsyncEngine) -> None:
+    """Hand out no connection the server has closed: one that died with a database restart, an
+    idle timeout or `pg_terminate_backend` is replaced when a request checks it out.
+
+    The server closes the socket when it ends a session, and asyncpg notices as soon as the
+    event loop reads the end of the stream, so the check is local: no round trip, unlike the
+    pool's `pre_ping` (BEGIN, an empty statement and ROLLBACK, on every checkout). A connection
+    that dies while a request uses it fails that request (503 `database_unavailable`), as it
+    would with `pre_ping`; SQLAlchemy then discards it."""
+
+    def check_open(
+        dbapi_connection: object, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+    ) -> None:
+        asyncpg_connection = record.driver_connection
+        if asyncpg_connection is not None and asyncpg_connection.is_closed():
+            # The pool discards it and connects again, three times at most.
+            raise exc.DisconnectionError("the server closed this connection")
+
+    event.listen(engine.sync_engine, "checkout", check_open)
 
 
 # In transaction mode the pooler may run each transaction on a different server connection, so
@@ -89,14 +111,22 @@ def create_readiness_engine(settings: Settings, database_url: str) -> AsyncEngin
             "pool_size": 1,
             "max_overflow": 0,
             "pool_timeout": settings.HEALTH_CHECK_TIMEOUT_SECONDS,
-            "pool_pre_ping": True,
         }
-    return create_async_engine(
+    engine = create_async_engine(
         database_url, hide_parameters=True, connect_args=connect_args, **pool
     )
+    replace_closed_connections(engine)
+    return engine
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, *, autocommit: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; with `autocommit`, sessions whose statements each run on their own,
+    with no BEGIN and no COMMIT: for units of work that only read (see `unit_of_work`)."""
+    if autocommit:
+        # The same pool: the setting is the connection's while the session holds it.
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     # expire_on_commit=False: objects stay readable after the commit, while the response is built.
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
@@ -134,18 +164,46 @@ class ConnectionQueue:
 
 @asynccontextmanager
 async def unit_of_work(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession], *, read_only: bool = False
 ) -> AsyncIterator[AsyncSession]:
     """A session whose work is committed at the end, or rolled back if anything raised. The
     only place in the service that commits. Work that must be kept even though the request then
-    fails (a revoked token family) runs in a unit of work of its own, before the error."""
+    fails (a revoked token family) runs in a unit of work of its own, before the error.
+
+    `read_only` marks work that must change nothing: an ORM write in it (a flush, an INSERT,
+    UPDATE or DELETE) raises `ReadOnlyWorkError` before it reaches the database. Requests that
+    only read use it with an autocommit sessionmaker, so they send no BEGIN and no COMMIT."""
     async with sessionmaker() as db:
+        db.info[READ_ONLY] = read_only
         try:
             yield db
         except BaseException:
             await db.rollback()
             raise
         await db.commit()
+
+
+# The session.info key that marks a read-only unit of work.
+READ_ONLY = "read_only"
+
+
+class ReadOnlyWorkError(RuntimeError):
+    """A write inside a read-only unit of work: a bug (a GET route that changes data), which
+    must fail loudly rather than autocommit one statement at a time."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush(session: Session, *_: object) -> None:
+    if session.info.get(READ_ONLY):
+        raise ReadOnlyWorkError("A read-only unit of work cannot flush changes")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_write_statement(state: ORMExecuteState) -> None:
+    if state.session.info.get(READ_ONLY) and (
+        state.is_insert or state.is_update or state.is_delete
+    ):
+        raise ReadOnlyWorkError("A read-only unit of work cannot run INSERT, UPDATE or DELETE")
 
 
 class UnitsOfWork:

@@ -67,11 +67,21 @@ class Repository[ModelT: Entity]:
     async def paginate(
         self, statement: Select[ModelT], *, limit: int, offset: int
     ) -> tuple[Sequence[ModelT], int]:
-        """One page of `statement` and the total over the whole filter (a separate COUNT)."""
-        count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-        total = (await self.db.execute(count_statement)).scalar_one()
-        page = await self.db.execute(statement.limit(limit).offset(offset))
-        return page.scalars().all(), total
+        """One page of `statement` and the total over the whole filter, in one statement.
+
+        The total is a COUNT over every row the filter matches, as a subquery PostgreSQL runs
+        once and hands to each row of the page. A page past the last row has no row to carry
+        it: then, and only then, the total is counted on its own (an empty first page means
+        there is nothing to count)."""
+        everything = statement.order_by(None).subquery()
+        total = select(func.count()).select_from(everything).scalar_subquery()
+        page = statement.add_columns(total.label("total")).limit(limit).offset(offset)
+        rows = (await self.db.execute(page)).all()
+        if rows:
+            return [row[0] for row in rows], rows[0].total
+        if offset == 0:
+            return [], 0
+        return [], (await self.db.execute(select(total))).scalar_one()
 
     async def create(self, entity: ModelT) -> ModelT:
         """Insert `entity`; a duplicate of a `unique_conflicts` key becomes that ConflictError."""

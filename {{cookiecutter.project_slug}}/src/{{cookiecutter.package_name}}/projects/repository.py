@@ -2,7 +2,17 @@ import uuid
 from collections.abc import Sequence
 from typing import ClassVar, Self, assert_never
 
-from sqlalchemy import JSON, ScalarSelect, Select, func, select, true, type_coerce
+from sqlalchemy import (
+    JSON,
+    ScalarSelect,
+    Select,
+    and_,
+    func,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import with_expression
 from sqlalchemy.sql.elements import ColumnElement
@@ -13,6 +23,7 @@ from {{ cookiecutter.package_name }}.projects.errors import ProjectNameTakenErro
 from {{ cookiecutter.package_name }}.projects.models import Project
 from {{ cookiecutter.package_name }}.projects.schemas import ProjectQuery, ProjectSort
 from {{ cookiecutter.package_name }}.tasks.models import Task, TaskStatus
+from {{ cookiecutter.package_name }}.users.models import User, UserRole
 
 
 def _sorted(statement: Select[Project], sort: ProjectSort) -> Select[Project]:
@@ -66,6 +77,19 @@ class ProjectRepository(Repository[Project]):
 
     def base_statement(self) -> Select[Project]:
         return select(Project).where(self._visible)
+
+    @staticmethod
+    async def find_with_caller(
+        db: AsyncSession, caller: Select[User], project_id: uuid.UUID
+    ) -> tuple[User | None, Project | None]:
+        """The user `caller` selects and, in the same statement, the project with this ID if
+        that user may see it (`for_owner` or `unscoped`, by their role, written in SQL)."""
+        visible = or_(Project.owner_id == User.id, User.role == UserRole.ADMIN)
+        statement = caller.add_columns(Project).outerjoin(
+            Project, and_(Project.id == project_id, visible)
+        )
+        row = (await db.execute(statement)).one_or_none()
+        return (None, None) if row is None else (row[0], row[1])
 
     async def list_counted(self, query: ProjectQuery) -> tuple[Sequence[Project], int]:
         """A page of projects with their `task_counts`, and the total over the filter."""

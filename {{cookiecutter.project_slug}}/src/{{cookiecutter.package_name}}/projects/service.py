@@ -5,6 +5,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.auth import service as auth_service
+from {{ cookiecutter.package_name }}.core.errors import NotFoundError
+from {{ cookiecutter.package_name }}.core.security import TokenClaims
 from {{ cookiecutter.package_name }}.core.versioning import ExpectedVersions, check_version
 from {{ cookiecutter.package_name }}.projects.models import Project
 from {{ cookiecutter.package_name }}.projects.repository import ProjectRepository
@@ -34,6 +37,20 @@ async def get_project(db: AsyncSession, *, user: User, project_id: uuid.UUID) ->
     """The project if this user may see it. Someone else's is "not found", exactly like one
     that does not exist, so project IDs cannot be probed."""
     return await _repository(db, user).get(project_id)
+
+
+async def get_project_and_caller(
+    db: AsyncSession, *, claims: TokenClaims, project_id: uuid.UUID
+) -> tuple[User, Project]:
+    """The caller of an access token (checked as `auth_service.authenticate` checks them) and
+    the project if they may see it, in one statement: the dependency of every route under a
+    project pays one round trip for both."""
+    caller = auth_service.caller_statement(claims)
+    user, project = await ProjectRepository.find_with_caller(db, caller, project_id)
+    user = auth_service.require_caller(user)
+    if project is None:
+        raise NotFoundError(f"Project {project_id} not found")
+    return user, project
 
 
 async def get_counted_project(db: AsyncSession, *, user: User, project_id: uuid.UUID) -> Project:

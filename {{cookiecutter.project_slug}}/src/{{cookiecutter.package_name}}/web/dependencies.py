@@ -40,7 +40,16 @@ async def get_app_settings(state: SharedState) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-async def get_sessionmaker(state: SharedState) -> async_sessionmaker[AsyncSession]:
+# Requests that change nothing (RFC 9110's safe methods the API serves).
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def get_sessionmaker(
+    request: Request, state: SharedState
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for this request: without BEGIN and COMMIT when it only reads."""
+    if request.method in READ_ONLY_METHODS:
+        return state.read_sessionmaker
     return state.sessionmaker
 
 
@@ -52,13 +61,18 @@ DATABASE_ERRORS = (DatabaseUnavailableError, DatabaseTimeoutError, DatabaseBusyE
 
 
 @raises(*DATABASE_ERRORS)
-async def get_db(state: SharedState, sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
+async def get_db(
+    request: Request, state: SharedState, sessionmaker: SessionMaker
+) -> AsyncIterator[AsyncSession]:
     """One unit of work per request, once it is the request's turn for a connection.
 
     It commits after the route function returns and *before* the response is sent
     (`scope="function"`), so a failed commit becomes an error response instead of a success the
-    client was told about but the database lost."""
-    async with state.connection_queue.turn(), unit_of_work(sessionmaker) as db:
+    client was told about but the database lost. A GET or HEAD gets a read-only one: under READ
+    COMMITTED each statement sees what was committed when it started, in a transaction or not,
+    so it needs no transaction, and a write in it is a bug that fails loudly."""
+    read_only = request.method in READ_ONLY_METHODS
+    async with state.connection_queue.turn(), unit_of_work(sessionmaker, read_only=read_only) as db:
         yield db
 
 
