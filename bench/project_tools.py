@@ -23,7 +23,7 @@ from typing import Any
 from httpx import ASGITransport, AsyncClient
 from my_service.auth import service as auth_service
 from my_service.core.config import get_settings
-from my_service.core.db import create_engine, create_sessionmaker, unit_of_work
+from my_service.core.db import UnitsOfWork, create_engine, create_sessionmaker, unit_of_work
 from my_service.core.passwords import PasswordHasher
 from my_service.core.security import TokenCodec, TokenLifetimes
 from my_service.main import create_app
@@ -109,39 +109,45 @@ async def tokens(count: int) -> dict[str, Any]:
     hasher = PasswordHasher()
     refresh_tokens = []
     access = ""
+    engine = create_engine(settings, settings.DATABASE_URL or "")
+    units = UnitsOfWork(create_sessionmaker(engine))
     try:
         for _ in range(count):
-
-            async def login(db: AsyncSession) -> Any:
-                return await auth_service.login(
-                    db,
-                    email=BENCH_EMAIL,
-                    password=BENCH_PASSWORD,
-                    tokens=codec,
-                    lifetimes=lifetimes,
-                    passwords=hasher,
-                    require_verified_email=settings.EMAIL_VERIFICATION_REQUIRED,
-                )
-
-            pair = await in_transaction(login)
+            pair = await auth_service.login(
+                units,
+                email=BENCH_EMAIL,
+                password=BENCH_PASSWORD,
+                tokens=codec,
+                lifetimes=lifetimes,
+                passwords=hasher,
+                require_verified_email=settings.EMAIL_VERIFICATION_REQUIRED,
+            )
             access = pair.access_token
             refresh_tokens.append(pair.refresh_token)
     finally:
         hasher.close()
+        await engine.dispose()
     return {"access_token": access, "refresh_tokens": refresh_tokens}
 
 
-async def statements(project_id: str) -> dict[str, int]:
-    """The SQL statements one request of each scenario sends, counted on the app's engine."""
+async def statements(project_id: str) -> dict[str, dict[str, int]]:
+    """What one request of each scenario sends to PostgreSQL, counted on the app's engine: its
+    SQL statements, and its round trips (the statements, and BEGIN, COMMIT, ROLLBACK and any
+    pool ping, which asyncpg sends without SQLAlchemy's cursor)."""
     app = create_app()
     counted: list[str] = []
+    sent: list[object] = []
     async with app.router.lifespan_context(app):
-        engine = app.state.shared.engine
+        engine = app.state.shared.engine.sync_engine
 
         def count(*args: Any) -> None:
             counted.append(args[2])
 
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        def log_queries(dbapi_connection: Any, record: Any) -> None:
+            dbapi_connection.driver_connection.add_query_logger(sent.append)
+
+        event.listen(engine, "before_cursor_execute", count)
+        event.listen(engine, "connect", log_queries)
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://bench") as client:
             form = {"username": BENCH_EMAIL, "password": BENCH_PASSWORD}
@@ -166,14 +172,18 @@ async def statements(project_id: str) -> dict[str, int]:
                     "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
                 ),
             }
-            result = {}
+            result: dict[str, dict[str, int]] = {"statements": {}, "round_trips": {}}
             for name, send in requests.items():
                 counted.clear()
+                sent.clear()
                 response = await send()
+                await asyncio.sleep(0.05)  # asyncpg calls its query loggers soon, not at once
                 if response.status_code >= 400:
                     raise SystemExit(f"{name}: {response.status_code} {response.text}")
-                result[name] = len(counted)
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
+                result["statements"][name] = len(counted)
+                # asyncpg logs what it sends outside prepared statements (BEGIN, COMMIT, ...).
+                result["round_trips"][name] = len(counted) + len(sent)
+        event.remove(engine, "before_cursor_execute", count)
     return result
 
 

@@ -88,7 +88,9 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         env = migrated_production_env(python, database_url, LOG_LEVEL="INFO", **unthrottled)
         log("seeding: 1 owner, 20 assignees, 50 projects, 2,000 tasks")
         seeded = project_tool(python, env, "seed")
-        report["statements_per_request"] = project_tool(python, env, "statements")
+        sent = project_tool(python, env, "statements")
+        report["statements_per_request"] = sent["statements"]
+        report["round_trips_per_request"] = sent["round_trips"]
         # Refresh tokens rotate, so each refresh run needs chains no run has used: one per
         # connection, and spares (see wrk/refresh.lua), in a file per level.
         issued = project_tool(python, env, "tokens", str(sum(levels) + 16 * len(levels)))
@@ -193,6 +195,7 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
             f" {server['idle_rss_mb']} MB, peak {server['peak_rss_mb']} MB"
         )
     print(f"statements per request: {report['statements_per_request']}")
+    print(f"round trips per request: {report['round_trips_per_request']}")
     for name, value in report["ratios"].items():
         print(f"{name}: {value}")
     if args.profile:

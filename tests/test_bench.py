@@ -35,4 +35,7 @@ def test_a_smoke_run_prints_its_table_and_writes_its_report(tmp_path: Path) -> N
     assert {row["server"] for row in report["results"]} == {"keel", "ceiling", "keel x2"}
     assert all(row["requests"] > 0 for row in report["results"])
     assert set(report["statements_per_request"]) >= {"tasks", "projects", "create", "login"}
+    # The task list: the caller with the project, then the page with its total; no BEGIN,
+    # COMMIT or pool ping around them.
+    assert report["round_trips_per_request"]["tasks"] == 2
     assert [server["name"] for server in report["servers"]] == ["keel", "ceiling", "keel x2"]

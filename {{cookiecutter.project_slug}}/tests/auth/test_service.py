@@ -39,10 +39,10 @@ def units(sessionmaker: async_sessionmaker[AsyncSession]) -> UnitsOfWork:
 
 
 async def log_in(
-    db: AsyncSession, user: User, tokens: TokenCodec, lifetimes: TokenLifetimes
+    units: UnitsOfWork, user: User, tokens: TokenCodec, lifetimes: TokenLifetimes
 ) -> str:
     pair = await auth_service.login(
-        db,
+        units,
         email=user.email,
         password=DEFAULT_PASSWORD,
         tokens=tokens,
@@ -58,7 +58,7 @@ async def log_in(
     [("member@example.com", "a wrong password"), ("nobody@example.com", DEFAULT_PASSWORD)],
 )
 async def test_a_wrong_password_and_an_unknown_email_fail_alike(
-    db: AsyncSession,
+    units: UnitsOfWork,
     user: User,
     tokens: TokenCodec,
     lifetimes: TokenLifetimes,
@@ -67,7 +67,7 @@ async def test_a_wrong_password_and_an_unknown_email_fail_alike(
 ) -> None:
     with pytest.raises(InvalidCredentialsError):
         await auth_service.login(
-            db,
+            units,
             email=email,
             password=password,
             tokens=tokens,
@@ -78,11 +78,11 @@ async def test_a_wrong_password_and_an_unknown_email_fail_alike(
 
 
 async def test_login_replaces_an_old_hash_through_the_repository(
-    db: AsyncSession, tokens: TokenCodec, lifetimes: TokenLifetimes
+    db: AsyncSession, tokens: TokenCodec, lifetimes: TokenLifetimes, units: UnitsOfWork
 ) -> None:
     legacy = bcrypt.hashpw(DEFAULT_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
     user = await create_user(db, hashed_password=legacy)
-    await log_in(db, user, tokens, lifetimes)
+    await log_in(units, user, tokens, lifetimes)
     await db.refresh(user)
     assert user.hashed_password.startswith("$argon2id$")
 
@@ -90,7 +90,7 @@ async def test_login_replaces_an_old_hash_through_the_repository(
 async def test_a_refresh_rotates_the_token_within_its_session(
     db: AsyncSession, user: User, tokens: TokenCodec, lifetimes: TokenLifetimes, units: UnitsOfWork
 ) -> None:
-    first = await log_in(db, user, tokens, lifetimes)
+    first = await log_in(units, user, tokens, lifetimes)
     pair = await auth_service.refresh(
         units, refresh_token=first, tokens=tokens, lifetimes=lifetimes
     )
@@ -103,7 +103,7 @@ async def test_a_refresh_rotates_the_token_within_its_session(
 async def test_a_reused_token_revokes_its_session_in_a_unit_of_work_of_its_own(
     db: AsyncSession, user: User, tokens: TokenCodec, lifetimes: TokenLifetimes, units: UnitsOfWork
 ) -> None:
-    first = await log_in(db, user, tokens, lifetimes)
+    first = await log_in(units, user, tokens, lifetimes)
     second = await auth_service.refresh(
         units, refresh_token=first, tokens=tokens, lifetimes=lifetimes
     )

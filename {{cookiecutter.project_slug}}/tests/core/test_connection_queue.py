@@ -5,16 +5,19 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from httpx import AsyncClient
 from sqlalchemy import literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import ConnectionQueue
 from {{ cookiecutter.package_name }}.core.errors import DatabaseBusyError
+from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
 from {{ cookiecutter.package_name }}.web.dependencies import DbSession
 
 from tests.core.test_errors import assert_problem
+from tests.factories import DEFAULT_PASSWORD, create_user
 from tests.support import make_settings
 
 probe = APIRouter(prefix="/_probe")
@@ -98,6 +101,32 @@ async def test_a_turn_is_given_back_when_the_request_fails(settings: Settings) -
             raise RuntimeError
     async with asyncio.timeout(1), queue.turn():
         pass
+
+
+async def test_a_login_holds_no_connection_while_it_checks_the_password(
+    app: FastAPI, probe_client: AsyncClient, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await create_user(db)
+    hasher: PasswordHasher = app.state.shared.passwords
+    checking, checked = asyncio.Event(), asyncio.Event()
+    verify = hasher.verify
+
+    async def slow_verify(password: str, hashed: str) -> tuple[bool, str | None]:
+        checking.set()
+        await checked.wait()
+        return await verify(password, hashed)
+
+    monkeypatch.setattr(hasher, "verify", slow_verify)
+    form = {"username": user.email, "password": DEFAULT_PASSWORD}
+    login = asyncio.create_task(probe_client.post("/api/v1/auth/login", data=form))
+    await checking.wait()  # the login is hashing
+    released.set()
+    # The only connection is free meanwhile: another request has it at once, no 503.
+    other = await probe_client.post("/_probe/hold")
+    checked.set()
+
+    assert other.status_code == 200
+    assert (await login).status_code == 200
 
 
 def test_the_busy_error_is_a_503_with_a_retry_after() -> None:

@@ -47,7 +47,7 @@ TOKEN_RESPONSE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 @client_budget(lambda settings: settings.LOGIN_RATE_LIMIT_PER_CLIENT, scope="login:client")
 async def login(
     form: ThrottledLoginForm,
-    db: DbSession,
+    units: OwnTransactions,
     tokens: Tokens,
     lifetimes: Lifetimes,
     passwords: Passwords,
@@ -57,7 +57,7 @@ async def login(
     """Exchange an email (as `username`) and password for an access and a refresh token."""
     response.headers.update(TOKEN_RESPONSE_HEADERS)
     return await auth_service.login(
-        db,
+        units,
         email=form.username,
         password=form.password,
         tokens=tokens,

@@ -20,7 +20,11 @@ from {{ cookiecutter.package_name }}.auth.errors import (
     SessionRevokedError,
 )
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
-from {{ cookiecutter.package_name }}.auth.repository import LoginSession, RefreshTokenRepository, session_user
+from {{ cookiecutter.package_name }}.auth.repository import (
+    LoginSession,
+    RefreshTokenRepository,
+    session_user,
+)
 from {{ cookiecutter.package_name }}.auth.schemas import SessionRead, TokenPair
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork
 from {{ cookiecutter.package_name }}.core.errors import InvalidTokenError, NotFoundError
@@ -33,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 async def login(
-    db: AsyncSession,
+    units: UnitsOfWork,
     *,
     email: str,
     password: str,
@@ -45,9 +49,13 @@ async def login(
     """Check the credentials and start a new session. Every failure of the credentials looks
     and takes the same; with `require_verified_email`, right credentials of an account whose
     address was never confirmed are an `EmailNotVerifiedError`, which says nothing a guesser
-    could use: only the password's owner gets that far."""
-    users = UserRepository(db)
-    user = await users.find_by_email(email)
+    could use: only the password's owner gets that far.
+
+    The password is checked between two short units of work, holding no database connection:
+    a hash takes tens of milliseconds of CPU, and a login storm holding connections meanwhile
+    would starve every other request of them."""
+    async with units() as db:
+        user = await UserRepository(db).find_by_email(email)
     if user is None:
         await passwords.verify_against_dummy(password)
         raise InvalidCredentialsError
@@ -56,12 +64,15 @@ async def login(
         raise InvalidCredentialsError
     if require_verified_email and user.email_verified_at is None:
         raise EmailNotVerifiedError
-    if replacement is not None:
-        # An older scheme (bcrypt) or weaker parameters: upgrade now that we know the password.
-        await users.update(user, {"hashed_password": replacement})
-    return await _issue_pair(
-        db, user_id=user.id, session_id=uuid.uuid4(), tokens=tokens, lifetimes=lifetimes
-    )
+    async with units() as db:
+        if replacement is not None:
+            # An older scheme (bcrypt) or weaker parameters: upgrade now that we know the
+            # password. The row is read again: the first unit of work is over.
+            users = UserRepository(db)
+            await users.update(await users.get(user.id), {"hashed_password": replacement})
+        return await _issue_pair(
+            db, user_id=user.id, session_id=uuid.uuid4(), tokens=tokens, lifetimes=lifetimes
+        )
 
 
 async def refresh(

@@ -7,7 +7,7 @@ import asyncio
 import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 {%- if cookiecutter.python_version == "3.11" %}
 from typing import TypeVar
@@ -209,17 +209,33 @@ def _refuse_write_statement(state: ORMExecuteState) -> None:
 class UnitsOfWork:
     """Opens units of work on one sessionmaker, for code that decides where its transactions
     begin and end: a refusal that must still record something (a revoked token family) commits
-    that in a unit of work of its own and raises afterwards; commands and jobs open their own.
+    that in a unit of work of its own and raises afterwards; a login checks the password
+    between two; commands and jobs open their own.
 
         async with units() as db:
             ...
+
+    With a `queue`, each unit of work waits for its turn for a connection, and gives it back
+    when it ends: the time between two units holds none.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        queue: ConnectionQueue | None = None,
+    ) -> None:
         self._sessionmaker = sessionmaker
+        self._queue = queue
 
     def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return unit_of_work(self._sessionmaker)
+        return self._unit()
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
+        turn = self._queue.turn() if self._queue is not None else nullcontext()
+        async with turn, unit_of_work(self._sessionmaker) as db:
+            yield db
 {%- if cookiecutter.python_version == "3.11" %}
 
 

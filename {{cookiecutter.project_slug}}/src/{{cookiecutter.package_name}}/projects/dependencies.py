@@ -3,7 +3,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from {{ cookiecutter.package_name }}.auth.dependencies import AccessClaims, known_caller, remember_caller
+from {{ cookiecutter.package_name }}.auth.dependencies import (
+    AccessClaims,
+    known_caller,
+    remember_caller,
+)
 from {{ cookiecutter.package_name }}.core.errors import InvalidTokenError, NotFoundError, raises
 from {{ cookiecutter.package_name }}.projects import service as project_service
 from {{ cookiecutter.package_name }}.projects.models import Project

@@ -80,16 +80,13 @@ DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
 @raises(*DATABASE_ERRORS)
-async def get_units_of_work(
-    state: SharedState, sessionmaker: SessionMaker
-) -> AsyncIterator[UnitsOfWork]:
+async def get_units_of_work(state: SharedState, sessionmaker: SessionMaker) -> UnitsOfWork:
     """For the few routes whose service opens its own units of work instead of running in the
-    request's: they still wait for the request's turn for a connection."""
-    async with state.connection_queue.turn():
-        yield UnitsOfWork(sessionmaker)
+    request's: each waits for its turn for a connection, and holds it only while it runs."""
+    return UnitsOfWork(sessionmaker, queue=state.connection_queue)
 
 
-OwnTransactions = Annotated[UnitsOfWork, Depends(get_units_of_work, scope="function")]
+OwnTransactions = Annotated[UnitsOfWork, Depends(get_units_of_work)]
 
 
 async def get_job_queue(db: DbSession) -> JobQueue:
