@@ -133,6 +133,28 @@ def worker_pids(pid: int) -> list[int]:
     return workers or [pid]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (0 once it is gone)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def wait_until_idle(server: Server, *, timeout: float = 30.0) -> None:
+    """Wait until the server's workers use under a tenth of a core: wrk stops sending when its
+    run ends, but the server may still be working through requests it had accepted (a login
+    storm leaves seconds of password hashing behind), and the next run would measure that."""
+    pids = worker_pids(server.process.pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = sum(cpu_seconds(pid) for pid in pids)
+        time.sleep(0.25)
+        if sum(cpu_seconds(pid) for pid in pids) - before < 0.025:
+            return
+    log(f"{server.name} still busy after {timeout:g} s; measuring anyway")
+
+
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:

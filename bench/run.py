@@ -164,7 +164,9 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
                 stdout=subprocess.DEVNULL,
             )
             time.sleep(1)
-            during = run_wrk(wrk, keel, load("health_in_storm", "/health/live", "get.lua", 4))
+            during = run_wrk(
+                wrk, keel, load("health_in_storm", "/health/live", "get.lua", 4), settle=False
+            )
             storm.wait(timeout=duration + 60)
             results += [quiet, during]
             servers += [keel, roof, many]

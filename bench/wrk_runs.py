@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from processes import BENCH, Server, log
+from processes import BENCH, Server, log, wait_until_idle
 
 
 @dataclass
@@ -86,7 +86,11 @@ class Load:
     env: dict[str, str]
 
 
-def run_wrk(wrk: str, server: Server, load: Load) -> Result:
+def run_wrk(wrk: str, server: Server, load: Load, *, settle: bool = True) -> Result:
+    """Run `load` against `server`, once the server has finished what earlier runs left it
+    (unless `settle` is off: a run measured during other load)."""
+    if settle:
+        wait_until_idle(server)
     command = wrk_command(wrk, server.url + load.path, load.connections, load.duration, load.script)
     env = {**load.env, "BENCH_THREADS": str(min(2, load.connections))}
     output = subprocess.run(

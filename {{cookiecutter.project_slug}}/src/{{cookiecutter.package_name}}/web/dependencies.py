@@ -24,10 +24,16 @@ from {{ cookiecutter.package_name }}.core.security import TokenCodec, TokenLifet
 from {{ cookiecutter.package_name }}.core.state import AppState
 
 
-def app_state(request: Request) -> AppState:
+def shared_state(request: Request) -> AppState:
     """The state `lifespan` built for this application."""
     state: AppState = request.app.state.shared
     return state
+
+
+async def app_state(request: Request) -> AppState:
+    # `async`, as every dependency that does not block: FastAPI runs a plain `def` one in a
+    # worker thread, a thread hop on every request.
+    return shared_state(request)
 
 
 SharedState = Annotated[AppState, Depends(app_state)]

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.web.dependencies import app_state, client_address
+from {{ cookiecutter.package_name }}.web.dependencies import client_address, shared_state
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 _BUDGET_ATTRIBUTE = "__client_budget__"
@@ -57,7 +57,7 @@ class ClientBudgetRoute(APIRoute):
             return handler
 
         async def charged_first(request: Request) -> Response:
-            state = app_state(request)
+            state = shared_state(request)
             await state.rate_limiter.hit(
                 budget.rate(state.settings), scope=budget.scope, key=client_address(request)
             )
