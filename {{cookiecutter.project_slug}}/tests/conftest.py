@@ -7,10 +7,12 @@ otherwise on the embedded PostgreSQL under .keel/pgdata.
 
 import logging
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -55,6 +57,17 @@ from tests.support import (
     run_queued_jobs,
     scratch_database,
 )
+
+
+@pytest.fixture
+def private_pgdata() -> Iterator[Path]:
+    """A data directory for a test's own PostgreSQL server, outside pytest's temporary
+    directories. Run as root, the server runs as another user, and pgserver opens the parent
+    directories to it; but every pytest session that starts closes pytest's own root again
+    (mode 0700), and CI runs several sessions at once: a server started there could then not
+    start again after the test stopped it."""
+    with tempfile.TemporaryDirectory(prefix="test-pgdata-") as directory:
+        yield Path(directory) / "pgdata"
 
 
 @pytest.fixture(scope="session")

@@ -61,9 +61,11 @@ async def busy_pool(client: AsyncClient, requests: int) -> list[Response]:
     return await asyncio.gather(*(client.get("/_probe/backend") for _ in range(requests)))
 
 
-async def test_the_service_recovers_by_itself_when_the_database_restarts(tmp_path: Path) -> None:
+async def test_the_service_recovers_by_itself_when_the_database_restarts(
+    private_pgdata: Path,
+) -> None:
     # A private server: stopping the shared one would break every other test.
-    data_dir = tmp_path / "pgdata"
+    data_dir = private_pgdata
     server = embedded_server(data_dir, cleanup_mode="stop")
     settings = make_settings(server.get_uri(driver="asyncpg"), DB_CONNECT_TIMEOUT_SECONDS=2)
     try:

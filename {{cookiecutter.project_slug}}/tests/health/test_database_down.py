@@ -41,9 +41,9 @@ async def silent_server() -> AsyncIterator[int]:
     await server.wait_closed()
 
 
-async def test_readiness_turns_503_when_the_database_is_stopped(tmp_path: Path) -> None:
+async def test_readiness_turns_503_when_the_database_is_stopped(private_pgdata: Path) -> None:
     # A private server: stopping the shared one would break every other test.
-    server = embedded_server(tmp_path / "pgdata", cleanup_mode="delete")
+    server = embedded_server(private_pgdata, cleanup_mode="delete")
     settings = make_settings(server.get_uri(driver="asyncpg"))
     async with running_client(settings) as client:
         before = await client.get("/health/ready")

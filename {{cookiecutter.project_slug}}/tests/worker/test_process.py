@@ -310,9 +310,11 @@ def scraped(metrics: httpx.Response) -> dict[str, str]:
     return dict(line.rsplit(" ", 1) for line in lines if line and not line.startswith("#"))
 
 
-async def test_the_worker_rides_out_a_database_restart_and_loses_no_job(tmp_path: Path) -> None:
+async def test_the_worker_rides_out_a_database_restart_and_loses_no_job(
+    tmp_path: Path, private_pgdata: Path
+) -> None:
     # A private server: stopping the shared one would break every other test.
-    data = tmp_path / "pgdata"
+    data = private_pgdata
     server = embedded_server(data)
     url = server.get_uri(driver="asyncpg")
     await asyncio.to_thread(upgrade, url)
