@@ -10,6 +10,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -103,4 +104,5 @@ class UserUpdate(StrictModel):
 
     full_name: Unclearable[FullName] = None
     role: Unclearable[UserRole] = None
-    is_active: Unclearable[bool] = None
+    # Strict: `true` or `false`, as the schema says; never 0, 1 or "yes" coerced to a boolean.
+    is_active: Unclearable[StrictBool] = None
