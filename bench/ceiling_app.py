@@ -1,10 +1,12 @@
-"""The ceiling: the task list of the benchmark written as plainly as the stack allows, to put
-Keel's figures in proportion. Minimal FastAPI, raw asyncpg (no ORM, no transaction), the same
-two SQL statements Keel sends for the same request (the text SQLAlchemy renders, with the same
-columns), and the same JWT checks:
+"""The ceiling: the task list and the task create of the benchmark written as plainly as the
+stack allows, to put Keel's figures in proportion. Minimal FastAPI, raw asyncpg (no ORM), the
+same SQL statements Keel sends for the same requests (the text SQLAlchemy renders, with the
+same columns), and the same JWT checks:
 
-    token decode -> the caller (active, session live) with the project (visible to them)
-                 -> the page with its assignees and, in the same statement, the total
+    list:   token decode -> the caller (active, session live) with the project (visible to them)
+                         -> the page with its assignees and, in the same statement, the total
+    create: token decode -> the caller with the project, as for the list
+                         -> BEGIN, the INSERT returning its timestamps, COMMIT
 
 Run by bench/run.py with the baked project's interpreter (which has FastAPI, asyncpg,
 python-jose and uvicorn):
@@ -18,13 +20,14 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from jose import JWTError, jwt
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 ISSUER = os.environ.get("JWT_ISSUER", "my-service")
@@ -41,7 +44,8 @@ FROM users LEFT OUTER JOIN projects
   ON projects.id = $1::UUID AND (projects.owner_id = users.id OR users.role = $2)
 WHERE users.id = $3::UUID AND users.is_active AND (EXISTS (SELECT * FROM refresh_tokens
   WHERE refresh_tokens.family_id = $4::UUID AND refresh_tokens.user_id = users.id
-    AND refresh_tokens.revoked_at IS NULL AND refresh_tokens.expires_at > $5))
+    AND refresh_tokens.revoked_at IS NULL
+    AND refresh_tokens.expires_at > $5::TIMESTAMP WITH TIME ZONE))
 """
 PAGE_WITH_TOTAL = """
 SELECT tasks.project_id, tasks.title, tasks.description, tasks.status, tasks.due_date,
@@ -63,6 +67,14 @@ WHERE tasks.project_id = $1::UUID AND tasks.status = $2
 ORDER BY tasks.created_at DESC, tasks.id
 LIMIT $3::INTEGER OFFSET $4::INTEGER
 """
+# Keel's create sends every column but the timestamps, which the server fills in.
+INSERT_TASK = """
+INSERT INTO tasks (project_id, title, description, status, due_date, assignee_id, estimate,
+                   version, id)
+VALUES ($1::UUID, $2::VARCHAR, $3::VARCHAR, $4, $5::DATE, $6::UUID, $7::NUMERIC(12, 2),
+        $8::INTEGER, $9::UUID)
+RETURNING tasks.created_at, tasks.updated_at
+"""
 
 
 @asynccontextmanager
@@ -80,6 +92,41 @@ def unauthorized() -> JSONResponse:
     return JSONResponse({"code": "not_authenticated"}, status_code=401)
 
 
+def access_claims(request: Request) -> dict[str, Any] | None:
+    """The claims of the request's access token, or None when it has no valid one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, SECRET_KEY, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER
+        )
+    except JWTError:
+        return None
+    return claims if claims.get("typ") == "access" else None
+
+
+async def refusal(
+    connection: asyncpg.Connection, claims: dict[str, Any] | None, project_id: uuid.UUID
+) -> JSONResponse | None:
+    """Why the caller may not touch the project's tasks (401, 404), or None when they may."""
+    if claims is None:
+        return unauthorized()
+    caller = await connection.fetchrow(
+        CALLER_AND_PROJECT,
+        project_id,
+        "admin",
+        uuid.UUID(claims["sub"]),
+        uuid.UUID(claims["sid"]),
+        datetime.now(UTC),
+    )
+    if caller is None:
+        return unauthorized()
+    if caller["id_1"] is None:
+        return JSONResponse({"code": "not_found"}, status_code=404)
+    return None
+
+
 @app.get("/health/ready")
 async def ready() -> dict[str, str]:
     return {"status": "ok"}
@@ -93,36 +140,58 @@ async def list_tasks(
     limit: int = 20,
     offset: int = 0,
 ) -> JSONResponse:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        return unauthorized()
-    try:
-        claims = jwt.decode(
-            token, SECRET_KEY, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER
-        )
-    except JWTError:
-        return unauthorized()
-    if claims.get("typ") != "access":
-        return unauthorized()
+    claims = access_claims(request)
     async with request.app.state.pool.acquire() as connection:
-        caller = await connection.fetchrow(
-            CALLER_AND_PROJECT,
-            project_id,
-            "admin",
-            uuid.UUID(claims["sub"]),
-            uuid.UUID(claims["sid"]),
-            datetime.now(UTC),
-        )
-        if caller is None:
-            return unauthorized()
-        if caller["id_1"] is None:
-            return JSONResponse({"code": "not_found"}, status_code=404)
+        refused = await refusal(connection, claims, project_id)
+        if refused is not None:
+            return refused
         rows = await connection.fetch(PAGE_WITH_TOTAL, project_id, status, limit, offset)
     # Past the last page no row carries the total; Keel counts it apart then (not benchmarked).
     total = rows[0]["total"] if rows else 0
     return JSONResponse(
         {"items": [task(row) for row in rows], "total": total, "limit": limit, "offset": offset}
     )
+
+
+class TaskCreate(BaseModel):
+    """The fields the benchmark's create sends, checked as Keel checks them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+@app.post("/api/v1/projects/{project_id}/tasks", status_code=201)
+async def create_task(project_id: uuid.UUID, data: TaskCreate, request: Request) -> JSONResponse:
+    """Add a task: Keel's statements, its 201, its body, its ETag and its Location."""
+    claims = access_claims(request)
+    task_id = uuid.uuid4()
+    async with request.app.state.pool.acquire() as connection:
+        refused = await refusal(connection, claims, project_id)
+        if refused is not None:
+            return refused
+        # Keel reads the caller before its unit of work begins, and writes inside it.
+        async with connection.transaction(isolation="read_committed"):
+            stamps = await connection.fetchrow(
+                INSERT_TASK, project_id, data.title, data.description, "todo", None, None, None,
+                1, task_id,
+            )  # fmt: skip
+    created = {
+        "id": str(task_id),
+        "version": 1,
+        "project_id": str(project_id),
+        "title": data.title,
+        "description": data.description,
+        "status": "todo",
+        "due_date": None,
+        "assignee": None,
+        "estimate": None,
+        "created_at": stamps["created_at"].isoformat(),
+        "updated_at": stamps["updated_at"].isoformat(),
+    }
+    headers = {"ETag": '"1"', "Location": f"{request.url.path}/{task_id}"}
+    return JSONResponse(created, status_code=201, headers=headers)
 
 
 def task(row: asyncpg.Record) -> dict[str, Any]:

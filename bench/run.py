@@ -4,6 +4,7 @@ load it with wrk on 127.0.0.1, next to a ceiling app doing the same SQL with raw
     uv run python bench/run.py                  # the full run: about 8 minutes
     uv run python bench/run.py --smoke          # a few seconds per scenario, to check it works
     uv run python bench/run.py --profile        # and sample keel's CPU with py-spy (see below)
+    uv run python bench/run.py --peers DIR      # and side by side with two peers (see below)
 
 Prints a table, and writes it as JSON to bench/results/<date>.json (or --output). Every wrk
 run is bounded in time (--duration), and every process started here is stopped at the end.
@@ -12,6 +13,11 @@ wrk comes from the system (`apt-get install wrk`); the script installs it when i
 With --profile, py-spy samples the single-worker server during its task-list run at 64
 connections (32 with --smoke), and the report gains each library's share of the CPU samples
 (bench/profiling.py); the raw samples are kept beside the JSON report.
+
+With --peers DIR, the report gains a side-by-side phase: keel, the ceiling and two peers
+prepared in DIR (bench/peers.py says how) each serve a list and a create, one right after the
+other at each level, --repetitions times (3); it reports medians with their range, and keel's
+ratio to each of the others.
 """
 
 import argparse
@@ -26,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from peers import check_checkouts, prepare_peers
 from processes import (
     BENCH,
     PACKAGE,
@@ -37,12 +44,15 @@ from processes import (
     serving,
 )
 from profiling import ensure_py_spy, inclusive_share, sampling, self_time_by_library
+from side_by_side import Entrant, Plan, print_side_by_side, side_by_side_phase
 from wrk_runs import Load, Result, ensure_wrk, ratios, run_wrk, table, wrk_command
 
 LEVELS = (32, 64, 256)
 # Frames whose inclusive share --profile reports: dependency resolution (with the queries the
 # dependencies make), the route itself, every ORM query, and turning rows into objects.
 PROFILED_FRAMES = ("solve_dependencies", "run_endpoint_function", "Session.execute", "instances")
+# What the side-by-side phase deletes between its runs: the tasks the creates added.
+KEEL_RESET = ("DELETE FROM tasks WHERE title LIKE 'bench %'", "VACUUM ANALYZE tasks")
 
 
 def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
@@ -54,7 +64,11 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     parser.add_argument("--workers", type=int, default=2, help="the multi-worker run (2)")
     parser.add_argument("--output", type=Path, help="JSON file (bench/results/<date>.json)")
     parser.add_argument("--profile", action="store_true", help="sample keel's CPU with py-spy")
+    parser.add_argument("--peers", type=Path, help="the peers' checkouts (bench/peers.py)")
+    parser.add_argument("--repetitions", type=int, help="of the side-by-side phase (3)")
     args = parser.parse_args()
+    if args.peers:
+        check_checkouts(args.peers)
     levels = (32,) if args.smoke else LEVELS
     duration = 2 if args.smoke else args.duration
     profiled_level = levels[min(1, len(levels) - 1)]
@@ -74,7 +88,7 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         },
         "command": " ".join(["python", "bench/run.py", *sys.argv[1:]]),
     }
-    with baked_on_database("keel-bench-") as (project, database_url):
+    with baked_on_database("keel-bench-", loopback=bool(args.peers)) as (project, database_url):
         python = project / ".venv" / "bin" / "python"
         # Throughput, not throttling: with the budgets left at their defaults, the login and
         # refresh scenarios would measure how fast the service says 429.
@@ -120,6 +134,8 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         serve = [str(python), "-m", PACKAGE, "serve", "--host", "127.0.0.1"]
         ceiling = [str(python), str(BENCH / "ceiling_app.py")]
         servers: list[Server] = []
+        # Prepared before anything is measured, so that a peer that cannot run stops it early.
+        peers = prepare_peers(args.peers, project.parent, database_url) if args.peers else []
 
         def load(scenario: str, path: str, script: str, connections: int, **extra: str) -> Load:
             return Load(scenario, path, script, connections, duration, {**wrk_env, **extra})
@@ -130,6 +146,9 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
             serving("ceiling", ceiling, env, BENCH) as roof,
             serving(f"keel x{args.workers}", workers, env, project) as many,
         ):
+            # The ceiling (and for the list the multi-worker server) right after keel, at the
+            # same level: ratios measured pair by pair, under the same conditions.
+            paired = {"tasks": (roof, many), "create": (roof,)}
             for scenario, path, script, extra in scenarios:
                 for connections in levels:
                     profiled = (scenario, connections) == ("tasks", profiled_level)
@@ -149,12 +168,8 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
                                 ),
                             )
                         )
-                    if scenario == "tasks":
-                        # The ceiling and the multi-worker server right after, at the same
-                        # level: ratios measured pair by pair, under the same conditions.
-                        pair = load(scenario, path, script, connections)
-                        results.append(run_wrk(wrk, roof, pair))
-                        results.append(run_wrk(wrk, many, pair))
+                    pair = load(scenario, path, script, connections)
+                    results += [run_wrk(wrk, other, pair) for other in paired.get(scenario, ())]
             # Does hashing block the loop? /health/live, unloaded and during a login storm.
             quiet = run_wrk(wrk, keel, load("health_alone", "/health/live", "get.lua", 4))
             storm_url = keel.url + "/api/v1/auth/login"
@@ -170,6 +185,18 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
             storm.wait(timeout=duration + 60)
             results += [quiet, during]
             servers += [keel, roof, many]
+            if peers:
+                keel_requests = {"list": (task_list, "get.lua"), "create": (tasks, "create.lua")}
+                token = issued["access_token"]
+                # Keel's creates and the ceiling's share the benchmark's tasks table.
+                entrants = [
+                    Entrant(keel, keel_requests, token, database_url, KEEL_RESET),
+                    Entrant(roof, keel_requests, token, database_url),
+                ]
+                plan = Plan(levels, duration, args.repetitions or 3)
+                part, peer_servers = side_by_side_phase(wrk, peers, entrants, plan, wrk_env)
+                report["side_by_side"] = part
+                servers += peer_servers
 
     report["servers"] = [
         {
@@ -200,6 +227,7 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     print(f"round trips per request: {report['round_trips_per_request']}")
     for name, value in report["ratios"].items():
         print(f"{name}: {value}")
+    print_side_by_side(report.get("side_by_side"))
     if args.profile:
         profile = report["profile"]
         print(f"CPU samples of {profile['scenario']} (raw: {profile['samples']}):")

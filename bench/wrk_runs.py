@@ -162,6 +162,12 @@ def ratios(results: list[Result], levels: tuple[int, ...], workers: int) -> dict
         for level in levels
     }
     figures |= {
+        f"create keel/ceiling at {level}": divide(
+            rate("keel", "create", level), rate("ceiling", "create", level)
+        )
+        for level in levels
+    }
+    figures |= {
         f"tasks x{workers} workers / 1 worker at {level}": divide(
             rate(f"keel x{workers}", "tasks", level), rate("keel", "tasks", level)
         )

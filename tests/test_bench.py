@@ -30,9 +30,16 @@ def test_a_smoke_run_prints_its_table_and_writes_its_report(tmp_path: Path) -> N
     result = run_bench_script("run.py", "--smoke", "--output", str(report_file))
     assert "req/s" in result.stdout
     assert "tasks keel/ceiling at 32" in result.stdout
+    assert "create keel/ceiling at 32" in result.stdout
     report = json.loads(report_file.read_text())
     assert {row["scenario"] for row in report["results"]} == SCENARIOS
     assert {row["server"] for row in report["results"]} == {"keel", "ceiling", "keel x2"}
+    # The ceiling answers the task list and the create, each right after keel.
+    ceiling = {row["scenario"] for row in report["results"] if row["server"] == "ceiling"}
+    assert ceiling == {"tasks", "create"}
+    assert report["ratios"]["create keel/ceiling at 32"] > 0
+    # Without --peers, no side-by-side phase.
+    assert "side_by_side" not in report
     assert all(row["requests"] > 0 for row in report["results"])
     assert set(report["statements_per_request"]) >= {"tasks", "projects", "create", "login"}
     # The task list: the caller with the project, then the page with its total; no BEGIN,
