@@ -2,7 +2,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, update
 
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.repository import Repository
@@ -19,20 +19,34 @@ class LoginSession:
     expires_at: datetime
 
 
-def session_user(user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime) -> Select[User]:
+def _session_user() -> Select[User]:
     """The active user, if the session is theirs and still live: one statement, so checking the
     session costs an authenticated request no extra round trip, and one that a repository can
     extend to load what the request needs with it (see ProjectRepository.find_with_caller).
 
     A session is live while one of its refresh tokens is neither revoked nor expired: ending it
-    (logout, a password change, deactivation, reuse) revokes them all at once."""
+    (logout, a password change, deactivation, reuse) revokes them all at once.
+
+    Its values are named parameters (`session_user_params` fills them), so the statement is
+    built once, when the module loads, instead of on every authenticated request: building a
+    statement and its cache key costs more Python than running it (docs/performance.md)."""
     live_session = exists().where(
-        RefreshToken.family_id == session_id,
+        RefreshToken.family_id == bindparam("session_id"),
         RefreshToken.user_id == User.id,
         RefreshToken.revoked_at.is_(None),
-        RefreshToken.expires_at > now,
+        RefreshToken.expires_at > bindparam("now"),
     )
-    return select(User).where(User.id == user_id, User.is_active, live_session)
+    return select(User).where(User.id == bindparam("user_id"), User.is_active, live_session)
+
+
+SESSION_USER = _session_user()
+
+
+def session_user_params(
+    user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime
+) -> dict[str, object]:
+    """The values `SESSION_USER` (or a statement built on it) runs with."""
+    return {"user_id": user_id, "session_id": session_id, "now": now}
 
 
 class RefreshTokenRepository(Repository[RefreshToken]):
@@ -58,9 +72,9 @@ class RefreshTokenRepository(Repository[RefreshToken]):
     async def find_session_user(
         self, user_id: uuid.UUID, session_id: uuid.UUID, *, now: datetime
     ) -> User | None:
-        """The active user, if the session is theirs and still live (see `session_user`)."""
-        statement = session_user(user_id, session_id, now=now)
-        return (await self.db.execute(statement)).scalar_one_or_none()
+        """The active user, if the session is theirs and still live (see `SESSION_USER`)."""
+        params = session_user_params(user_id, session_id, now=now)
+        return (await self.db.execute(SESSION_USER, params)).scalar_one_or_none()
 
     async def revoke_family(self, family_id: uuid.UUID, *, at: datetime) -> None:
         statement = (

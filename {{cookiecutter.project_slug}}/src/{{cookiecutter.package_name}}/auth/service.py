@@ -10,7 +10,6 @@ import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.errors import (
@@ -20,11 +19,7 @@ from {{ cookiecutter.package_name }}.auth.errors import (
     SessionRevokedError,
 )
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
-from {{ cookiecutter.package_name }}.auth.repository import (
-    LoginSession,
-    RefreshTokenRepository,
-    session_user,
-)
+from {{ cookiecutter.package_name }}.auth.repository import LoginSession, RefreshTokenRepository
 from {{ cookiecutter.package_name }}.auth.schemas import SessionRead, TokenPair
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork
 from {{ cookiecutter.package_name }}.core.errors import InvalidTokenError, NotFoundError
@@ -164,13 +159,6 @@ async def authenticate(db: AsyncSession, *, claims: TokenClaims) -> User:
         claims.subject, claims.session_id, now=datetime.now(UTC)
     )
     return require_caller(user)
-
-
-def caller_statement(claims: TokenClaims) -> Select[User]:
-    """The statement `authenticate` runs, for a service that loads the caller together with what
-    the request needs, in one round trip (projects/service.py); `require_caller` then judges
-    what it found."""
-    return session_user(claims.subject, claims.session_id, now=datetime.now(UTC))
 
 
 def require_caller(user: User | None) -> User:

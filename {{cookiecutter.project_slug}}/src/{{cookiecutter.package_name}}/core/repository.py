@@ -4,12 +4,12 @@ repository; services call these methods and never build SQL themselves."""
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 {% if cookiecutter.python_version == "3.11" -%}
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar, TypeVarTuple
 {%- else -%}
 from typing import ClassVar
 {%- endif %}
 
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import Integer, Row, Select, bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -31,6 +31,8 @@ ConflictMap = dict[str, Callable[[], ConflictError]]
 Change = Callable[[], Awaitable[None] | None]
 {%- if cookiecutter.python_version == "3.11" %}
 ModelT = TypeVar("ModelT", bound=Entity)
+# The columns of a page's rows (`paged` adds the total after them).
+ColumnsT = TypeVarTuple("ColumnsT")
 {%- endif %}
 
 
@@ -67,21 +69,30 @@ class Repository[ModelT: Entity]:
     async def paginate(
         self, statement: Select[ModelT], *, limit: int, offset: int
     ) -> tuple[Sequence[ModelT], int]:
-        """One page of `statement` and the total over the whole filter, in one statement.
+        """One page of `statement` and the total over the whole filter, in one statement (see
+        `paged`, which this builds on every call; a hot list builds its page once instead)."""
+        rows, total = await self.read_page(paged(statement), {}, limit=limit, offset=offset)
+        return [row[0] for row in rows], total
 
-        The total is a COUNT over every row the filter matches, as a subquery PostgreSQL runs
-        once and hands to each row of the page. A page past the last row has no row to carry
-        it: then, and only then, the total is counted on its own (an empty first page means
-        there is nothing to count)."""
-        everything = statement.order_by(None).subquery()
-        total = select(func.count()).select_from(everything).scalar_subquery()
-        page = statement.add_columns(total.label("total")).limit(limit).offset(offset)
-        rows = (await self.db.execute(page)).all()
+    async def read_page{% if cookiecutter.python_version != "3.11" %}[*ColumnsT]{% endif %}(
+        self,
+        page: Select[*ColumnsT, int],
+        params: Mapping[str, object],
+        *,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[Row[*ColumnsT, int]], int]:
+        """The rows of a `paged` statement run with `params`, and the total they carry.
+
+        A page past the last row has no row to carry the total: then, and only then, the first
+        row is read again for it (an empty first page means there is nothing to count)."""
+        rows = (await self.db.execute(page, {**params, "limit": limit, "offset": offset})).all()
         if rows:
-            return [row[0] for row in rows], rows[0].total
+            return rows, rows[0].total
         if offset == 0:
             return [], 0
-        return [], (await self.db.execute(select(total))).scalar_one()
+        first = (await self.db.execute(page, {**params, "limit": 1, "offset": 0})).first()
+        return [], 0 if first is None else first.total
 
     async def create(self, entity: ModelT) -> ModelT:
         """Insert `entity`; a duplicate of a `unique_conflicts` key becomes that ConflictError."""
@@ -168,12 +179,32 @@ async def _apply(change: Change) -> None:
         await result
 
 
+def paged{% if cookiecutter.python_version != "3.11" %}[*ColumnsT]{% endif %}(statement: Select[*ColumnsT]) -> Select[*ColumnsT, int]:
+    """`statement` as one page (`LIMIT :limit OFFSET :offset`, bound when it runs) with a
+    `total` column: a COUNT over every row the filter matches, as a subquery PostgreSQL runs
+    once and hands to each row of the page. It has no values of its own, so a list can build
+    its page once and run it with each request's values (TaskRepository.list_page)."""
+    everything = statement.order_by(None).subquery()
+    total = select(func.count()).select_from(everything).scalar_subquery()
+    return (
+        statement.add_columns(total.label("total"))
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
 def contains(
     column: QueryableAttribute[str] | QueryableAttribute[str | None], text: str
 ) -> ColumnElement[bool]:
     """Case-insensitive substring match, with LIKE's wildcards in `text` matched literally."""
+    return column.ilike(substring_pattern(text), escape="\\")
+
+
+def substring_pattern(text: str) -> str:
+    """The ILIKE pattern of `contains`, for a statement that binds it as a parameter (escape
+    with a backslash)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
+    return f"%{escaped}%"
 
 
 # SQLSTATEs of a broken reference: foreign_key_violation, and restrict_violation (ON DELETE

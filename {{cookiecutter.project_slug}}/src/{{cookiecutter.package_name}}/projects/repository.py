@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar, Self, assert_never
 
 from sqlalchemy import (
@@ -7,6 +8,7 @@ from sqlalchemy import (
     ScalarSelect,
     Select,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import with_expression
 from sqlalchemy.sql.elements import ColumnElement
 
+from {{ cookiecutter.package_name }}.auth.repository import SESSION_USER, session_user_params
 from {{ cookiecutter.package_name }}.core.errors import NotFoundError
 from {{ cookiecutter.package_name }}.core.repository import ConflictMap, Repository, contains
 from {{ cookiecutter.package_name }}.projects.errors import ProjectNameTakenError
@@ -54,6 +57,18 @@ def _task_counts() -> ScalarSelect[dict[str, int]]:
     )
 
 
+def _caller_and_project() -> Select[User, Project]:
+    # The session's user, and the project (NULL when they may not see it: `for_owner` or
+    # `unscoped` by their role, written in SQL). Built once, like SESSION_USER.
+    visible = or_(Project.owner_id == User.id, User.role == UserRole.ADMIN)
+    return SESSION_USER.add_columns(Project).outerjoin(
+        Project, and_(Project.id == bindparam("project_id"), visible)
+    )
+
+
+_CALLER_AND_PROJECT = _caller_and_project()
+
+
 class ProjectRepository(Repository[Project]):
     """Projects, seen through one owner's eyes (`for_owner`) or every owner's (`unscoped`)."""
 
@@ -80,15 +95,17 @@ class ProjectRepository(Repository[Project]):
 
     @staticmethod
     async def find_with_caller(
-        db: AsyncSession, caller: Select[User], project_id: uuid.UUID
+        db: AsyncSession,
+        *,
+        user_id: uuid.UUID,
+        session_id: uuid.UUID,
+        now: datetime,
+        project_id: uuid.UUID,
     ) -> tuple[User | None, Project | None]:
-        """The user `caller` selects and, in the same statement, the project with this ID if
-        that user may see it (`for_owner` or `unscoped`, by their role, written in SQL)."""
-        visible = or_(Project.owner_id == User.id, User.role == UserRole.ADMIN)
-        statement = caller.add_columns(Project).outerjoin(
-            Project, and_(Project.id == project_id, visible)
-        )
-        row = (await db.execute(statement)).one_or_none()
+        """The caller (as `RefreshTokenRepository.find_session_user` finds them) and, in the
+        same statement, the project with this ID if that caller may see it."""
+        params = {**session_user_params(user_id, session_id, now=now), "project_id": project_id}
+        row = (await db.execute(_CALLER_AND_PROJECT, params)).one_or_none()
         return (None, None) if row is None else (row[0], row[1])
 
     async def list_counted(self, query: ProjectQuery) -> tuple[Sequence[Project], int]:

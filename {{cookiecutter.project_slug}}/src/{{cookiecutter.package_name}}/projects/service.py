@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,8 +46,13 @@ async def get_project_and_caller(
     """The caller of an access token (checked as `auth_service.authenticate` checks them) and
     the project if they may see it, in one statement: the dependency of every route under a
     project pays one round trip for both."""
-    caller = auth_service.caller_statement(claims)
-    user, project = await ProjectRepository.find_with_caller(db, caller, project_id)
+    user, project = await ProjectRepository.find_with_caller(
+        db,
+        user_id=claims.subject,
+        session_id=claims.session_id,
+        now=datetime.now(UTC),
+        project_id=project_id,
+    )
     user = auth_service.require_caller(user)
     if project is None:
         raise NotFoundError(f"Project {project_id} not found")

@@ -2,7 +2,6 @@
 dependency; everything here is scoped to that one project."""
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +11,7 @@ from {{ cookiecutter.package_name }}.projects.models import Project
 from {{ cookiecutter.package_name }}.tasks.errors import AssigneeNotFoundError
 from {{ cookiecutter.package_name }}.tasks.jobs import notify_assignee
 from {{ cookiecutter.package_name }}.tasks.models import Task
-from {{ cookiecutter.package_name }}.tasks.repository import TaskRepository
+from {{ cookiecutter.package_name }}.tasks.repository import ListedTask, TaskRepository
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskCreate, TaskQuery, TaskUpdate
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.models import User
@@ -20,7 +19,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 
 async def list_tasks(
     db: AsyncSession, *, project: Project, query: TaskQuery
-) -> tuple[Sequence[Task], int]:
+) -> tuple[list[ListedTask], int]:
     return await TaskRepository.in_project(db, project.id).list_page(query)
 
 
