@@ -48,21 +48,19 @@ WHERE users.id = $3::UUID AND users.is_active AND (EXISTS (SELECT * FROM refresh
     AND refresh_tokens.expires_at > $5::TIMESTAMP WITH TIME ZONE))
 """
 PAGE_WITH_TOTAL = """
-SELECT tasks.project_id, tasks.title, tasks.description, tasks.status, tasks.due_date,
-       tasks.assignee_id, tasks.estimate, tasks.version, tasks.created_at, tasks.updated_at,
-       tasks.id,
+SELECT tasks.id, tasks.version, tasks.project_id, tasks.title, tasks.description, tasks.status,
+       tasks.due_date, tasks.estimate, tasks.created_at, tasks.updated_at, tasks.assignee_id,
+       users.full_name,
        (SELECT count(*) AS count_1 FROM (
-          SELECT tasks.project_id AS project_id, tasks.title AS title,
-                 tasks.description AS description, tasks.status AS status,
-                 tasks.due_date AS due_date, tasks.assignee_id AS assignee_id,
-                 tasks.estimate AS estimate, tasks.version AS version,
-                 tasks.created_at AS created_at, tasks.updated_at AS updated_at, tasks.id AS id
-          FROM tasks WHERE tasks.project_id = $1::UUID AND tasks.status = $2) AS anon_1
-       ) AS total,
-       users_1.email, users_1.email_key, users_1.email_lookalike, users_1.hashed_password,
-       users_1.full_name, users_1.role, users_1.is_active, users_1.email_verified_at,
-       users_1.created_at AS created_at_1, users_1.updated_at AS updated_at_1, users_1.id AS id_1
-FROM tasks LEFT OUTER JOIN users AS users_1 ON users_1.id = tasks.assignee_id
+          SELECT tasks.id AS id, tasks.version AS version, tasks.project_id AS project_id,
+                 tasks.title AS title, tasks.description AS description, tasks.status AS status,
+                 tasks.due_date AS due_date, tasks.estimate AS estimate,
+                 tasks.created_at AS created_at, tasks.updated_at AS updated_at,
+                 tasks.assignee_id AS assignee_id, users.full_name AS full_name
+          FROM tasks LEFT OUTER JOIN users ON users.id = tasks.assignee_id
+          WHERE tasks.project_id = $1::UUID AND tasks.status = $2) AS anon_1
+       ) AS total
+FROM tasks LEFT OUTER JOIN users ON users.id = tasks.assignee_id
 WHERE tasks.project_id = $1::UUID AND tasks.status = $2
 ORDER BY tasks.created_at DESC, tasks.id
 LIMIT $3::INTEGER OFFSET $4::INTEGER

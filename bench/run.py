@@ -55,7 +55,7 @@ PROFILED_FRAMES = ("solve_dependencies", "run_endpoint_function", "Session.execu
 KEEL_RESET = ("DELETE FROM tasks WHERE title LIKE 'bench %'", "VACUUM ANALYZE tasks")
 
 
-def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
+def main() -> None:  # noqa: PLR0912, PLR0915 - one script, read top to bottom
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
@@ -170,20 +170,32 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
                         )
                     pair = load(scenario, path, script, connections)
                     results += [run_wrk(wrk, other, pair) for other in paired.get(scenario, ())]
-            # Does hashing block the loop? /health/live, unloaded and during a login storm.
-            quiet = run_wrk(wrk, keel, load("health_alone", "/health/live", "get.lua", 4))
+            # Does hashing block the loop, and do logins starve the other requests of
+            # connections? /health/live and the task list, each alone and during a storm of
+            # logins at 64 connections.
             storm_url = keel.url + "/api/v1/auth/login"
-            storm = subprocess.Popen(
-                wrk_command(wrk, storm_url, 64, duration + 2, "login.lua"),
-                env={**wrk_env, "BENCH_THREADS": "2"},
-                stdout=subprocess.DEVNULL,
-            )
-            time.sleep(1)
-            during = run_wrk(
-                wrk, keel, load("health_in_storm", "/health/live", "get.lua", 4), settle=False
-            )
-            storm.wait(timeout=duration + 60)
-            results += [quiet, during]
+
+            def in_login_storm(during: Load) -> Result:
+                storm = subprocess.Popen(
+                    wrk_command(wrk, storm_url, 64, duration + 2, "login.lua"),
+                    env={**wrk_env, "BENCH_THREADS": "2"},
+                    stdout=subprocess.DEVNULL,
+                )
+                time.sleep(1)
+                result = run_wrk(wrk, keel, during, settle=False)
+                storm.wait(timeout=duration + 60)
+                return result
+
+            for name, path, connections in (
+                ("health", "/health/live", 4),
+                ("tasks", task_list, min(levels)),
+            ):
+                results.append(
+                    run_wrk(wrk, keel, load(f"{name}_alone", path, "get.lua", connections))
+                )
+                results.append(
+                    in_login_storm(load(f"{name}_in_storm", path, "get.lua", connections))
+                )
             servers += [keel, roof, many]
             if peers:
                 keel_requests = {"list": (task_list, "get.lua"), "create": (tasks, "create.lua")}

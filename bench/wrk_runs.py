@@ -180,4 +180,8 @@ def ratios(results: list[Result], levels: tuple[int, ...], workers: int) -> dict
     figures["health p99 during a login storm / alone"] = divide(
         p99("health_in_storm"), p99("health_alone")
     )
+    storm_level = next(r.connections for r in results if r.scenario == "tasks_in_storm")
+    figures[f"tasks during a login storm / alone at {storm_level}"] = divide(
+        rate("keel", "tasks_in_storm", storm_level), rate("keel", "tasks_alone", storm_level)
+    )
     return figures

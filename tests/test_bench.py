@@ -21,6 +21,8 @@ SCENARIOS = {
     "refresh",
     "health_alone",
     "health_in_storm",
+    "tasks_alone",
+    "tasks_in_storm",
 }
 
 

@@ -9,7 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from {{ cookiecutter.package_name }}.core.errors import ConflictError
 from {{ cookiecutter.package_name }}.projects.repository import ProjectRepository
 from {{ cookiecutter.package_name }}.tasks.models import Task, TaskStatus
-from {{ cookiecutter.package_name }}.tasks.repository import AssigneeName, ListedTask, TaskRepository
+from {{ cookiecutter.package_name }}.tasks.repository import (
+    AssigneeName,
+    ListedTask,
+    TaskRepository,
+)
 from {{ cookiecutter.package_name }}.tasks.schemas import TaskQuery
 from {{ cookiecutter.package_name }}.users.models import User
 
