@@ -15,12 +15,17 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from processes import log, project_env, run_sql
+
+# The repository's root, for the helpers under scripts/ that the tests share.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from scripts.interpreters import find_python
 
 OFFICIAL = "full-stack-fastapi-template"
 OFFICIAL_COMMIT = "68adb40d"
@@ -162,25 +167,15 @@ def check_checkouts(directory: Path) -> None:
         raise SystemExit("bench: " + "; ".join(problems) + "\n\n" + PREPARE)
 
 
-def find_python(version: str) -> str:
-    """An interpreter for `version`: on PATH, from pyenv, or the one uv finds."""
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = [shutil.which(f"python{version}")]
-    candidates += [str(path) for path in sorted(pyenv.glob(f"versions/{version}.*/bin/python"))]
+def python_for_peers() -> str:
+    """The Python the peers need: on PATH, from pyenv, or the one uv finds."""
     found = subprocess.run(
-        [uv(), "python", "find", version], capture_output=True, text=True, check=False
+        [uv(), "python", "find", PYTHON], capture_output=True, text=True, check=False
     )
-    candidates.append(found.stdout.strip())
-    for candidate in filter(None, candidates):
-        probe = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == version:
-            return candidate
-    raise SystemExit(f"bench: the peers need Python {version}, and none was found")
+    python = find_python(PYTHON, also=[found.stdout.strip()])
+    if python is None:
+        raise SystemExit(f"bench: the peers need Python {PYTHON}, and none was found")
+    return python
 
 
 def uv() -> str:
@@ -344,7 +339,7 @@ def prepare_s3rius(source: Path, workdir: Path, database_url: str, python: str) 
 
 
 def prepare_peers(directory: Path, workdir: Path, database_url: str) -> list[Peer]:
-    python = find_python(PYTHON)
+    python = python_for_peers()
     return [
         prepare_official(directory / OFFICIAL, workdir, database_url, python),
         prepare_s3rius(directory / S3RIUS, workdir, database_url, python),

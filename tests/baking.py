@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,8 @@ from typing import Any
 
 import pytest
 from cookiecutter.main import cookiecutter
+
+from scripts.interpreters import find_python
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 CONTEXT: dict[str, Any] = json.loads((TEMPLATE / "cookiecutter.json").read_text())
@@ -45,25 +46,6 @@ def run_cookiecutter(
         env=env,
         timeout=600,
     )
-
-
-def find_python(version: str) -> str | None:
-    """An interpreter for `version` (uv cannot see pyenv's non-global versions on its own)."""
-    candidates = [shutil.which(f"python{version}")]
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += [
-        str(path) for path in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
-    ]
-    for candidate in filter(None, candidates):
-        probe = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == version:
-            return candidate
-    return None
 
 
 def require_python(version: str, monkeypatch: pytest.MonkeyPatch) -> None:

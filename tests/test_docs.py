@@ -13,6 +13,8 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
+from scripts.option_reference import render_table
+
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS_FILE = ROOT / "mkdocs.yml"
 DOCS = ROOT / "docs"
@@ -207,11 +209,6 @@ def test_the_option_table_is_written_from_cookiecutter_json() -> None:
 
 
 def test_a_new_text_option_cannot_be_left_undescribed() -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import option_reference  # noqa: PLC0415 - a script, not a package
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
     context = {"team_name": "Platform", "__prompts__": {}}
     with pytest.raises(SystemExit, match="team_name: describe its values in TEXT_VALUES"):
-        option_reference.render_table(context)
+        render_table(context)
