@@ -197,18 +197,25 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one script, read top to bottom
                     in_login_storm(load(f"{name}_in_storm", path, "get.lua", connections))
                 )
             servers += [keel, roof, many]
-            if peers:
-                keel_requests = {"list": (task_list, "get.lua"), "create": (tasks, "create.lua")}
-                token = issued["access_token"]
-                # Keel's creates and the ceiling's share the benchmark's tasks table.
-                entrants = [
-                    Entrant(keel, keel_requests, token, database_url, KEEL_RESET),
-                    Entrant(roof, keel_requests, token, database_url),
-                ]
-                plan = Plan(levels, duration, args.repetitions or 3)
-                part, peer_servers = side_by_side_phase(wrk, peers, entrants, plan, wrk_env)
-                report["side_by_side"] = part
-                servers += peer_servers
+        if peers:
+            keel_requests = {"list": (task_list, "get.lua"), "create": (tasks, "create.lua")}
+            token: str = issued["access_token"]
+
+            def bearer(_server: Server) -> str:
+                return token
+
+            # Keel's creates and the ceiling's share the benchmark's tasks table.
+            entrants = [
+                Entrant(
+                    "keel", [*serve, "--workers", "1"], env, project, keel_requests, bearer,
+                    database_url, KEEL_RESET,
+                ),
+                Entrant("ceiling", ceiling, env, BENCH, keel_requests, bearer, database_url),
+            ]  # fmt: skip
+            plan = Plan(levels, duration, args.repetitions or 3)
+            part, peer_servers = side_by_side_phase(wrk, peers, entrants, plan, wrk_env)
+            report["side_by_side"] = part
+            servers += peer_servers
 
     report["servers"] = [
         {

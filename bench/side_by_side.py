@@ -5,8 +5,9 @@ range."""
 
 import contextlib
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from peers import Peer, access_token
@@ -19,15 +20,19 @@ OTHERS = ("ceiling", "official", "s3rius")
 
 @dataclass(frozen=True)
 class Entrant:
-    """A server of the side-by-side phase, with what it is asked: a path and a wrk script per
-    scenario, its bearer token ("" for none), and the statements that take its database back
-    to the seeded rows."""
+    """A server of the side-by-side phase: how to start it (`serving`'s arguments), what it is
+    asked (a path and a wrk script per scenario), how it gets its bearer token ("" for none),
+    and the statements that take its database back to the seeded rows."""
 
-    server: Server
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    cwd: Path
     requests: dict[str, tuple[str, str]]
-    token: str
+    token: Callable[[Server], str]
     database_url: str
     reset: tuple[str, ...] = ()
+    ready_path: str = "/health/ready"
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,9 @@ class Plan:
 def side_by_side_phase(
     wrk: str, peers: list[Peer], entrants: list[Entrant], plan: Plan, env: dict[str, str]
 ) -> tuple[dict[str, Any], list[Server]]:
-    """The phase with `entrants` (keel and the ceiling, already serving) and the peers, which
-    serve for its length; returns its part of the report, and the peers' servers."""
-    with contextlib.ExitStack() as stack:
-        joined = [stack.enter_context(peer_serving(peer)) for peer in peers]
-        runs = run_side_by_side(wrk, [*entrants, *joined], plan, env)
+    """The phase with `entrants` (keel and the ceiling) and the peers; returns its part of the
+    report, and the peers' servers of the last level run."""
+    runs, servers = run_side_by_side(wrk, [*entrants, *map(peer_entrant, peers)], plan, env)
     summary = medians(runs)
     part = {
         "repetitions": plan.repetitions,
@@ -55,46 +58,67 @@ def side_by_side_phase(
         "ratios": side_ratios(summary, plan.levels),
         "runs": runs,
     }
-    return part, [entrant.server for entrant in joined]
+    return part, [server for server in servers if server.name in {p.name for p in peers}]
 
 
-@contextlib.contextmanager
-def peer_serving(peer: Peer) -> Iterator[Entrant]:
-    """The peer serving, with its token, as an entrant of the phase."""
-    ready = peer.ready_path
-    with serving(peer.name, peer.command, peer.env, peer.cwd, ready_path=ready) as server:
-        requests = {
+def peer_entrant(peer: Peer) -> Entrant:
+    """The peer as an entrant of the phase: its token comes from its own login."""
+    return Entrant(
+        name=peer.name,
+        command=peer.command,
+        env=peer.env,
+        cwd=peer.cwd,
+        requests={
             "list": (peer.list_path, "get.lua"),
             "create": (peer.create_path, peer.create_script),
-        }
-        token = access_token(peer, server.url)
-        yield Entrant(server, requests, token, peer.database_url, peer.reset)
+        },
+        token=lambda server: access_token(peer, server.url),
+        database_url=peer.database_url,
+        reset=peer.reset,
+        ready_path=peer.ready_path,
+    )
 
 
 def run_side_by_side(
     wrk: str, entrants: list[Entrant], plan: Plan, env: dict[str, str]
-) -> list[dict[str, Any]]:
-    """Every run, in the order it was made, with its repetition."""
+) -> tuple[list[dict[str, Any]], list[Server]]:
+    """Every run, in the order it was made, with its repetition; and the servers of the last
+    level. Each level of each repetition starts every server afresh, so a server that stalled
+    at one level (the official template does at 64 connections) is measured anew at the next,
+    and none carries another level's state."""
     runs = []
+    servers: list[Server] = []
     for repetition in range(1, plan.repetitions + 1):
         for connections in plan.levels:
             # The creates add rows that the lists would count and sort: remove them first.
             restore_seed_rows(entrants)
-            for scenario in SCENARIOS:
-                for entrant in entrants:
-                    path, script = entrant.requests[scenario]
-                    load_env = {**env, "BENCH_TOKEN": entrant.token}
-                    load = Load(scenario, path, script, connections, plan.duration, load_env)
-                    result = run_wrk(wrk, entrant.server, load)
-                    runs.append({"repetition": repetition, **asdict(result)})
-    return runs
+            with contextlib.ExitStack() as stack:
+                servers = [
+                    stack.enter_context(
+                        serving(e.name, e.command, e.env, e.cwd, ready_path=e.ready_path)
+                    )
+                    for e in entrants
+                ]
+                serving_now = [
+                    (entrant, server, entrant.token(server))
+                    for entrant, server in zip(entrants, servers, strict=True)
+                ]
+                for scenario in SCENARIOS:
+                    for entrant, server, token in serving_now:
+                        path, script = entrant.requests[scenario]
+                        load_env = {**env, "BENCH_TOKEN": token}
+                        load = Load(scenario, path, script, connections, plan.duration, load_env)
+                        result = run_wrk(wrk, server, load)
+                        runs.append({"repetition": repetition, **asdict(result)})
+                # Before they stop: a peer may still be committing its last requests (the
+                # s3rius create commits after its response).
+                for server in servers:
+                    wait_until_idle(server)
+    return runs, servers
 
 
 def restore_seed_rows(entrants: list[Entrant]) -> None:
-    """Delete what the creates added (a peer may still be committing its last requests: the
-    s3rius create commits after its response), then let PostgreSQL count the tables again."""
-    for entrant in entrants:
-        wait_until_idle(entrant.server)
+    """Delete what the creates added, then let PostgreSQL count the tables again."""
     for entrant in entrants:
         if entrant.reset:
             run_sql(entrant.database_url, *entrant.reset)
