@@ -148,8 +148,13 @@ def ratios(results: list[Result], levels: tuple[int, ...], workers: int) -> dict
                 return result.requests_per_second
         return 0.0
 
-    def p99(scenario: str) -> float:
-        return next(result.p99_ms for result in results if result.scenario == scenario)
+    def p99(scenario: str, server: str = "keel", connections: int | None = None) -> float:
+        return next(
+            result.p99_ms
+            for result in results
+            if (result.server, result.scenario) == (server, scenario)
+            and connections in (None, result.connections)
+        )
 
     def divide(numerator: float, denominator: float) -> float:
         return round(numerator / denominator, 2) if denominator else 0.0
@@ -177,6 +182,12 @@ def ratios(results: list[Result], levels: tuple[int, ...], workers: int) -> dict
         figures[f"{scenario} at {high} / at {low}"] = divide(
             rate("keel", scenario, high), rate("keel", scenario, low)
         )
+    figures |= {
+        f"health p99 keel/ceiling at {level}": divide(
+            p99("health", "keel", level), p99("health", "ceiling", level)
+        )
+        for level in levels
+    }
     figures["health p99 during a login storm / alone"] = divide(
         p99("health_in_storm"), p99("health_alone")
     )

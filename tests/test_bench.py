@@ -36,10 +36,12 @@ def test_a_smoke_run_prints_its_table_and_writes_its_report(tmp_path: Path) -> N
     report = json.loads(report_file.read_text())
     assert {row["scenario"] for row in report["results"]} == SCENARIOS
     assert {row["server"] for row in report["results"]} == {"keel", "ceiling", "keel x2"}
-    # The ceiling answers the task list and the create, each right after keel.
+    # The ceiling answers the liveness probe, the task list and the create, each right after
+    # keel.
     ceiling = {row["scenario"] for row in report["results"] if row["server"] == "ceiling"}
-    assert ceiling == {"tasks", "create"}
+    assert ceiling == {"health", "tasks", "create"}
     assert report["ratios"]["create keel/ceiling at 32"] > 0
+    assert report["ratios"]["health p99 keel/ceiling at 32"] > 0
     # Without --peers, no side-by-side phase.
     assert "side_by_side" not in report
     assert all(row["requests"] > 0 for row in report["results"])
