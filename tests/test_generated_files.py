@@ -87,7 +87,18 @@ def test_the_kubernetes_manifests_pass_strict_schema_validation(
         cwd=project / "deploy" / "kubernetes",
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count(" passed for resource ") == len(objects), result.stdout
+    directory = project / "deploy" / "kubernetes"
+    resources = {
+        name: list(yaml.safe_load_all((directory / name).read_text())) for name in objects
+    }
+    count = sum(len(documents) for documents in resources.values())
+    assert result.stdout.count(" passed for resource ") == count, result.stdout
+    # Only the migration Job holds the credentials of the role that owns the schema.
+    secrets = {document["metadata"]["name"] for document in resources["secret.example.yaml"]}
+    migrations_secret = f"{project.name}-migrations"
+    assert migrations_secret in secrets
+    readers = [name for name in objects if migrations_secret in (directory / name).read_text()]
+    assert readers == ["migrate-job.yaml", "secret.example.yaml"]
 
     # kubectl apply -k: every listed resource exists, and the Job runs the Deployment's image.
     kustomization = yaml.safe_load((project / "deploy/kubernetes/kustomization.yaml").read_text())

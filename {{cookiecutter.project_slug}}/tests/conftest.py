@@ -32,6 +32,7 @@ from {{ cookiecutter.package_name }}.core.db import (
     ConnectionQueue,
     UnitsOfWork,
     resolve_database_url,
+    resolve_migration_url,
 )
 from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, LogContextFilter
 from {{ cookiecutter.package_name }}.core.mail_catcher import CaughtMail, MailCatcher
@@ -71,18 +72,47 @@ def private_pgdata() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def server_url() -> str:
-    """The PostgreSQL server the tests create their databases on."""
-    return resolve_database_url(make_settings(os.environ.get("DATABASE_URL")))
+def server_settings() -> Settings:
+    """The server's roles, as the environment names them (or the embedded server's)."""
+    return make_settings(
+        os.environ.get("DATABASE_URL"),
+        MIGRATION_DATABASE_URL=os.environ.get("MIGRATION_DATABASE_URL"),
+    )
 
 
 @pytest.fixture(scope="session")
-async def database_url(server_url: str) -> AsyncIterator[str]:
-    """A fresh database for this test worker, migrated to head, dropped at the end."""
+def server_url(server_settings: Settings) -> str:
+    """The PostgreSQL server the tests create their databases on, as the role the migrations
+    run as: it owns those databases and their tables."""
+    return resolve_migration_url(server_settings)
+
+
+@pytest.fixture(scope="session")
+def application_server_url(server_settings: Settings) -> str:
+    """The same server, as the role the service connects as."""
+    return resolve_database_url(server_settings)
+
+
+@pytest.fixture(scope="session")
+async def migration_database_url(
+    server_url: str, application_server_url: str
+) -> AsyncIterator[str]:
+    """A fresh database for this test worker, migrated to head, dropped at the end; as the
+    role that owns it."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"{{ cookiecutter.package_name }}_test_{worker}"
-    async with scratch_database(server_url, name, migrated=True) as url:
+    role = make_url(application_server_url).username
+    async with scratch_database(server_url, name, migrated=True, application_role=role) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(application_server_url: str, migration_database_url: str) -> str:
+    """The worker's database as the application role: what the service connects as, so
+    every test runs with the privileges production has."""
+    database = make_url(migration_database_url).database
+    application = make_url(application_server_url).set(database=database)
+    return application.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

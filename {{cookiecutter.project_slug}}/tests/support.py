@@ -84,15 +84,17 @@ class StatementCounter:
 
 @contextlib.asynccontextmanager
 async def scratch_database(
-    server_url: str, name: str, *, migrated: bool = False
+    server_url: str, name: str, *, migrated: bool = False, application_role: str | None = None
 ) -> AsyncIterator[str]:
-    """A database of its own on the test server (empty, or built by the migrations), dropped
-    afterwards; yields its URL."""
+    """A database of its own on the test server (empty, or built by the migrations, which grant
+    `application_role` its rows), dropped afterwards; yields its URL."""
     async with db.scratch_database(server_url, name) as url:
         if migrated:
             engine = create_async_engine(url)
             async with engine.begin() as connection:
-                await connection.run_sync(migrations.upgrade)
+                await connection.run_sync(
+                    lambda sync: migrations.upgrade(sync, application_role=application_role)
+                )
             await engine.dispose()
         yield url
 

@@ -20,13 +20,16 @@ from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
+from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.db import (
+    application_role,
     in_one_transaction,
     resolve_database_url,
+    resolve_migration_url,
     scratch_database,
 )
 from {{ cookiecutter.package_name }}.core.errors import (
@@ -59,7 +62,9 @@ def _dev(args: argparse.Namespace) -> None:
     # `serve` would otherwise spend it before every start.
     from {{ cookiecutter.package_name }}.core import migrations  # noqa: PLC0415
 
-    migrations.upgrade(database_url)
+    migrations.upgrade(
+        resolve_migration_url(settings), application_role=make_url(database_url).username
+    )
     with contextlib.ExitStack() as stack:
         if settings.SMTP_HOST is None:
             _catch_mail(stack, args.mail_port, settings.FRONTEND_URL)
@@ -150,7 +155,9 @@ def _migrate(args: argparse.Namespace) -> None:
     configure_logging(settings.LOG_LEVEL, settings.log_format)
     from {{ cookiecutter.package_name }}.core import migrations  # noqa: PLC0415 - see _dev
 
-    migrations.upgrade(resolve_database_url(settings), args.revision)
+    migrations.upgrade(
+        resolve_migration_url(settings), args.revision, application_role=application_role(settings)
+    )
 
 
 def _create_admin(args: argparse.Namespace) -> None:
@@ -228,7 +235,7 @@ _SCRATCH_DATABASE_ERRORS: tuple[type[Exception], ...] = (*DATABASE_UNAVAILABLE_E
 def _new_domain(args: argparse.Namespace) -> None:
     try:
         scaffold.check(scaffold.PROJECT_ROOT, args.name, args.singular)
-        server_url = resolve_database_url(get_settings())
+        server_url = resolve_migration_url(get_settings())
 
         async def scaffold_in_scratch_database() -> scaffold.Report:
             # Autogenerate compares the models with a database at head: a scratch one, so
@@ -249,7 +256,8 @@ def _new_domain(args: argparse.Namespace) -> None:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise SystemExit(
             f"new-domain: could not create a scratch database on the development server "
-            f"({reason}); start it (make dev), or give DATABASE_URL's user the CREATEDB privilege"
+            f"({reason}); start it (make dev), or give the migrations' role "
+            "(MIGRATION_DATABASE_URL's user, or DATABASE_URL's) the CREATEDB privilege"
         ) from None
     sys.stdout.write("".join(f"{line}\n" for line in report.lines()))
 

@@ -1,5 +1,6 @@
 """Settings parse what operators write, and production refuses unsafe values by name."""
 
+import logging
 from email.utils import parseaddr
 
 import pytest
@@ -11,9 +12,10 @@ from {{ cookiecutter.package_name }}.core.config import (
     Settings,
     SmtpSecurity,
 )
-from {{ cookiecutter.package_name }}.core.db import resolve_database_url
+from {{ cookiecutter.package_name }}.core.db import resolve_database_url, resolve_migration_url
 
 PRODUCTION_DB = "postgresql://app:pw@db.internal:5432/app"
+PRODUCTION_ASYNCPG_DB = "postgresql+asyncpg://app:pw@db.internal:5432/app"
 STRONG_SECRET = "k" * 48
 
 
@@ -109,17 +111,42 @@ def test_cors_origins_also_accept_a_json_list() -> None:
     assert settings.CORS_ORIGINS == ["https://a.example"]
 
 
+@pytest.mark.parametrize("name", ["DATABASE_URL", "MIGRATION_DATABASE_URL"])
 @pytest.mark.parametrize(
     "url", ["postgres://u:p@h/db", "postgresql://u:p@h/db", "postgresql+asyncpg://u:p@h/db"]
 )
-def test_database_urls_are_normalised_to_asyncpg(url: str) -> None:
-    settings = Settings(_env_file=None, DATABASE_URL=url)
-    assert settings.DATABASE_URL == "postgresql+asyncpg://u:p@h/db"
+def test_database_urls_are_normalised_to_asyncpg(name: str, url: str) -> None:
+    settings = Settings(_env_file=None, **{name: url})  # type: ignore[arg-type]
+    assert getattr(settings, name) == "postgresql+asyncpg://u:p@h/db"
 
 
-def test_a_non_postgresql_database_url_is_refused() -> None:
-    with pytest.raises(ValidationError, match="DATABASE_URL must be a postgresql:// URL"):
-        Settings(_env_file=None, DATABASE_URL="sqlite:///app.db")
+@pytest.mark.parametrize("name", ["DATABASE_URL", "MIGRATION_DATABASE_URL"])
+def test_a_non_postgresql_database_url_is_refused(name: str) -> None:
+    with pytest.raises(ValidationError, match=f"{name} must be a postgresql:// URL"):
+        Settings(_env_file=None, **{name: "sqlite:///app.db"})  # type: ignore[arg-type]
+
+
+def test_the_migrations_run_as_their_own_role_when_one_is_given(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = production(MIGRATION_DATABASE_URL="postgresql://owner:p@h/db")
+    with caplog.at_level(logging.WARNING):
+        assert resolve_migration_url(settings) == "postgresql+asyncpg://owner:p@h/db"
+    assert resolve_database_url(settings) == PRODUCTION_ASYNCPG_DB
+    assert caplog.records == []
+
+
+def test_one_role_for_both_works_and_production_warns_about_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert resolve_migration_url(production()) == PRODUCTION_ASYNCPG_DB
+    assert "MIGRATION_DATABASE_URL is not set" in caplog.text
+    caplog.clear()
+    local = Settings(_env_file=None, DATABASE_URL="postgresql://u:p@h/db")
+    with caplog.at_level(logging.WARNING):
+        assert resolve_migration_url(local) == "postgresql+asyncpg://u:p@h/db"
+    assert caplog.records == []
 
 
 def test_an_empty_database_url_means_unset() -> None:

