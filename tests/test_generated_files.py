@@ -88,9 +88,7 @@ def test_the_kubernetes_manifests_pass_strict_schema_validation(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     directory = project / "deploy" / "kubernetes"
-    resources = {
-        name: list(yaml.safe_load_all((directory / name).read_text())) for name in objects
-    }
+    resources = {name: list(yaml.safe_load_all((directory / name).read_text())) for name in objects}
     count = sum(len(documents) for documents in resources.values())
     assert result.stdout.count(" passed for resource ") == count, result.stdout
     # Only the migration Job holds the credentials of the role that owns the schema.

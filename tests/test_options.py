@@ -66,7 +66,7 @@ def assert_well_formed(project: Path, python_version: str) -> None:
         elif path.suffix == ".toml":
             tomllib.loads(text)
         elif path.suffix in {".yml", ".yaml"}:
-            yaml.safe_load(text)
+            list(yaml.safe_load_all(text))  # a file may hold several documents
         elif path.suffix == ".json":
             json.loads(text)
 
