@@ -63,6 +63,17 @@ def test_the_compose_file_matches_the_compose_spec(tmp_path: Path) -> None:
         cwd=project,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Only `migrate` connects as the role that owns the schema; the database creates the
+    # application role the others connect as.
+    services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+    environments = {name: service.get("environment", {}) for name, service in services.items()}
+    assert [name for name, env in environments.items() if "MIGRATION_DATABASE_URL" in env] == [
+        "migrate"
+    ]
+    for name in ("migrate", "app", "worker"):
+        assert environments[name]["DATABASE_URL"].startswith("postgresql://app_user:")
+    init = services["db"]["configs"][0]["target"]
+    assert init.startswith("/docker-entrypoint-initdb.d/")
 
 
 @pytest.mark.parametrize(
