@@ -36,4 +36,5 @@ def strict_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("KEEL_STRICT", "1")
     # The generated project's own tests must not inherit this run's database choice.
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("MIGRATION_DATABASE_URL", raising=False)
     yield

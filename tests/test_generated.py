@@ -54,7 +54,9 @@ def test_a_baked_project_passes_its_full_check(
     require_python(version, monkeypatch)
     with ExitStack() as stack:
         if database == "own server":
-            monkeypatch.setenv("DATABASE_URL", stack.enter_context(own_server(tmp_path)))
+            application_url, owner_url = stack.enter_context(own_server(tmp_path))
+            monkeypatch.setenv("DATABASE_URL", application_url)
+            monkeypatch.setenv("MIGRATION_DATABASE_URL", owner_url)
         started = time.monotonic()
         # Strict mode: the post-generation hook runs `make install` and `make check`, and
         # generation fails (raising here) unless every check passes.
@@ -69,8 +71,10 @@ def test_a_baked_project_passes_its_full_check(
 
 
 @contextmanager
-def own_server(tmp_path: Path) -> Iterator[str]:
-    """A PostgreSQL server other than the project's embedded one; its URL."""
+def own_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A PostgreSQL server other than the project's embedded one, with a role of its own for
+    the service beside the superuser, as a team would set one up (docs/deploy.md, "Database
+    roles"); the URLs of the two roles."""
     # pgserver reads XDG_RUNTIME_DIR when imported and warns unless it is a private directory.
     runtime_dir = tmp_path / "runtime"
     runtime_dir.mkdir(mode=0o700)
@@ -80,7 +84,9 @@ def own_server(tmp_path: Path) -> Iterator[str]:
 
         server = get_server(tmp_path / "other-server", cleanup_mode="delete")
     try:
-        yield server.get_uri()
+        server.psql("CREATE ROLE service_app LOGIN;")
+        service = server.get_postmaster_info().get_uri(user="service_app", database="postgres")
+        yield service, server.get_uri()
     finally:
         server.cleanup()
 

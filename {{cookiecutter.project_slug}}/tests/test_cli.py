@@ -73,15 +73,22 @@ def test_openapi_writes_the_document(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-async def empty_database(server_url: str, database_url: str) -> AsyncIterator[str]:
+async def empty_database(
+    server_url: str,
+    database_url: str,
+    application_server_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[str]:
+    """A database of its own, which the commands reach as production's would: the migrations
+    as its owner, everything else as the application role; yields the owner's URL."""
     async with scratch_database(server_url, f"{make_url(database_url).database}_cli") as url:
+        application = make_url(application_server_url).set(database=make_url(url).database)
+        monkeypatch.setenv("MIGRATION_DATABASE_URL", url)
+        monkeypatch.setenv("DATABASE_URL", application.render_as_string(hide_password=False))
         yield url
 
 
-def test_migrate_brings_an_empty_database_to_head(
-    empty_database: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DATABASE_URL", empty_database)
+def test_migrate_brings_an_empty_database_to_head(empty_database: str) -> None:
     main(["migrate"])
     # A second run has nothing to do and must not fail.
     main(["migrate"])
@@ -96,7 +103,6 @@ def create_admin(email: str, password: str, monkeypatch: pytest.MonkeyPatch) -> 
 def test_create_admin_creates_an_admin_once(
     empty_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", empty_database)
     main(["migrate"])
     create_admin("root@example.com", "a long admin secret", monkeypatch)
     assert capsys.readouterr().out.endswith("Created admin root@example.com\n")
@@ -127,7 +133,9 @@ def test_new_domain_refuses_a_bad_name_in_one_line() -> None:
 def test_new_domain_says_what_to_do_when_the_database_is_unreachable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:app@127.0.0.1:{free_port()}/app")
+    unreachable = f"postgresql://app:app@127.0.0.1:{free_port()}/app"
+    monkeypatch.setenv("DATABASE_URL", unreachable)
+    monkeypatch.setenv("MIGRATION_DATABASE_URL", unreachable)
     with pytest.raises(SystemExit) as refused:
         main(["new-domain", unused_domain_names().domain])
     message = str(refused.value)
