@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import (
@@ -37,6 +38,7 @@ from {{ cookiecutter.package_name }}.core.db import (
 from {{ cookiecutter.package_name }}.core.logging import JsonFormatter, LogContextFilter
 from {{ cookiecutter.package_name }}.core.mail_catcher import CaughtMail, MailCatcher
 from {{ cookiecutter.package_name }}.core.rate_limit import create_rate_limiter
+from {{ cookiecutter.package_name }}.core.row_security import CLEAR_CONTEXT
 from {{ cookiecutter.package_name }}.core.state import AppState
 {%- if cookiecutter.observability == "full" %}
 from {{ cookiecutter.package_name }}.core.tracing import TraceContextFilter
@@ -141,7 +143,25 @@ def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession
         join_transaction_mode="create_savepoint",
         expire_on_commit=False,
         autoflush=False,
+        sync_session_class=SavepointSession,
     )
+
+
+class SavepointSession(Session):
+    """A session whose unit of work is a savepoint in the test's transaction.
+
+    In production each unit of work is a transaction of its own, and starts with no caller for
+    row-level security; a savepoint would inherit the one before it. So each starts by clearing
+    it: a unit of work that forgets to name its caller sees no rows here either."""
+
+
+@event.listens_for(SavepointSession, "after_begin")
+def _clear_row_security_context(
+    _session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    # Not for a savepoint within the unit of work (a create's, see core/repository.py).
+    if not transaction.nested:
+        connection.execute(CLEAR_CONTEXT)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from httpx import AsyncClient
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
+from {{ cookiecutter.package_name }}.core.row_security import act_for
 from {{ cookiecutter.package_name }}.idempotency.models import IdempotencyKey
 from {{ cookiecutter.package_name }}.projects.models import Project
 from {{ cookiecutter.package_name }}.users.models import User
@@ -177,6 +178,10 @@ async def test_concurrent_retries_with_an_expired_key_create_once_and_replay(
     await client.post(PROJECTS, json={"name": "First"}, headers=headers)
     engine = create_async_engine(committing_database_url)
     async with engine.begin() as connection:
+        # As the key's owner: row-level security shows nobody else their keys.
+        owner_id = await connection.scalar(select(User.id).where(User.email == "late@example.com"))
+        assert owner_id is not None
+        await act_for(connection, owner_id)
         await connection.execute(
             update(IdempotencyKey).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.errors import NotFoundError
+from {{ cookiecutter.package_name }}.core.row_security import act_for
 from {{ cookiecutter.package_name }}.core.versioning import PreconditionFailedError
 from {{ cookiecutter.package_name }}.projects import service as project_service
 from {{ cookiecutter.package_name }}.projects.errors import ProjectNameTakenError
@@ -35,8 +36,11 @@ async def test_a_user_lists_only_their_own_an_admin_every_one(
 ) -> None:
     mine = await create_project(db, owner=user)
     theirs = await create_project(db, owner=await create_user(db))
+    # Each call runs as its caller, as a request would (core/row_security.py).
+    await act_for(db, user.id)
     projects, total = await project_service.list_projects(db, user=user, query=ProjectQuery())
     assert ([project.id for project in projects], total) == ([mine.id], 1)
+    await act_for(db, admin.id)
     projects, total = await project_service.list_projects(db, user=admin, query=ProjectQuery())
     assert {project.id for project in projects} >= {mine.id, theirs.id}
 
@@ -53,6 +57,7 @@ async def test_the_counted_read_counts_tasks_per_status(db: AsyncSession, user: 
 async def test_create_makes_the_caller_the_owner_with_no_tasks(
     db: AsyncSession, user: User
 ) -> None:
+    await act_for(db, user.id)
     created = await project_service.create_project(
         db, owner=user, data=ProjectCreate(name="Fresh", description="New")
     )

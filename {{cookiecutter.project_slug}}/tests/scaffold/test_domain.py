@@ -172,7 +172,12 @@ def test_it_writes_the_domain_its_tests_and_a_migration(
     assert [Path(path).parent.name for path in migrations] == ["versions"]
     assert all(path.is_file() for path in report.created)
     changed = {report.project.relative(path) for path in report.changed}
-    assert changed == {f"src/{PACKAGE}/api.py", f"src/{PACKAGE}/models.py", "openapi.json"}
+    assert changed == {
+        f"src/{PACKAGE}/api.py",
+        f"src/{PACKAGE}/models.py",
+        f"src/{PACKAGE}/policies.py",
+        "openapi.json",
+    }
     assert set(snapshot(root)) == set(before) | created
 
 
@@ -187,6 +192,14 @@ def test_the_migration_creates_the_table_after_the_previous_head(
     assert f'"{NAMES.domain}"' in text
     assert f"uq_{NAMES.domain}_owner_id_name" in text
     assert 'down_revision: str | None = "' in text
+    # Row-level security comes in the same migration: on, forced, and the domain's policy.
+    assert f'op.enable_row_security("{NAMES.domain}")' in text
+    assert f'signature="{NAMES.domain}_owned"' in text
+    upgrade, downgrade = text.split("def downgrade")
+    assert upgrade.index("op.create_table(") < upgrade.index("op.enable_row_security(")
+    assert upgrade.index("op.enable_row_security(") < upgrade.index("op.create_entity(")
+    assert downgrade.index("op.drop_entity(") < downgrade.index("op.disable_row_security(")
+    assert downgrade.index("op.disable_row_security(") < downgrade.index("op.drop_table(")
 
 
 def test_the_routes_are_mounted_and_in_the_openapi_document(

@@ -38,7 +38,11 @@ async def test_the_assignee_is_mailed_each_time_the_job_runs(
     with caplog.at_level(logging.INFO, logger="{{ cookiecutter.package_name }}.tasks.jobs"):
         for _ in range(runs):
             await notify_assignee(
-                context, project_id=project.id, task_id=task.id, assignee_id=assignee.id
+                context,
+                owner_id=owner.id,
+                project_id=project.id,
+                task_id=task.id,
+                assignee_id=assignee.id,
             )
     told = [r for r in caplog.records if r.getMessage() == "Told the assignee about their task"]
     assert [(r.task_id, r.assignee_id) for r in told] == [(str(task.id), str(assignee.id))] * runs  # type: ignore[attr-defined]
@@ -66,7 +70,9 @@ async def test_an_inactive_assignee_is_not_mailed(
     project = await create_project(db, owner=user)
     task = await create_task(db, project=project, assignee=gone)
     context = job_context(UnitsOfWork(sessionmaker), mailer=catching_mailer(mail_catcher))
-    await notify_assignee(context, project_id=project.id, task_id=task.id, assignee_id=gone.id)
+    await notify_assignee(
+        context, owner_id=user.id, project_id=project.id, task_id=task.id, assignee_id=gone.id
+    )
     assert mail_catcher.caught == []
 
 
@@ -90,6 +96,7 @@ async def test_nobody_is_told_about_a_task_that_changed_since_the_job_was_deferr
     with caplog.at_level(logging.INFO, logger="{{ cookiecutter.package_name }}.tasks.jobs"):
         await notify_assignee(
             job_context(UnitsOfWork(sessionmaker)),
+            owner_id=user.id,
             project_id=project_id,
             task_id=task_id,
             assignee_id=assignee_id,

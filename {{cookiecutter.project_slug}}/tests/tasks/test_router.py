@@ -68,6 +68,7 @@ async def test_assigning_a_task_queues_the_assignees_notification_in_the_same_tr
         (
             "tasks.notify_assignee",
             {
+                "owner_id": str(user.id),
                 "project_id": str(project.id),
                 "task_id": response.json()["id"],
                 "assignee_id": str(user.id),

@@ -35,7 +35,12 @@ async def test_a_task_can_be_assigned_to_the_projects_owner(db: AsyncSession, us
     assert jobs.deferred == [
         DeferredJob(
             "tasks.notify_assignee",
-            {"project_id": project.id, "task_id": task.id, "assignee_id": user.id},
+            {
+                "owner_id": user.id,
+                "project_id": project.id,
+                "task_id": task.id,
+                "assignee_id": user.id,
+            },
         )
     ]
 

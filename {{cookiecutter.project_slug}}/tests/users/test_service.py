@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.errors import PermissionDeniedError
+from {{ cookiecutter.package_name }}.core.row_security import act_for
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.errors import (
     EmailLookalikeError,
@@ -30,6 +31,8 @@ async def live_sessions(db: AsyncSession, user: User) -> set[uuid.UUID]:
 
 
 async def start_session(db: AsyncSession, user: User) -> uuid.UUID:
+    """A session of `user`, who is then the caller row-level security sees, as in a request."""
+    await act_for(db, user.id)
     family_id = uuid.uuid4()
     expires_at = datetime.now(UTC) + timedelta(days=1)
     db.add(RefreshToken(family_id=family_id, user_id=user.id, expires_at=expires_at))
@@ -112,6 +115,8 @@ async def test_deactivating_an_account_ends_its_sessions(
     db: AsyncSession, admin: User, user: User
 ) -> None:
     await start_session(db, user)
+    # The admin's request: the caller is the admin, whose policy reaches every user's sessions.
+    await act_for(db, admin.id)
     await user_service.update_user(db, actor=admin, user=user, data=UserUpdate(is_active=False))
     assert user.is_active is False
     assert await live_sessions(db, user) == set()

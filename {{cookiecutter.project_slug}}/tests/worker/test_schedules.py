@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from {{ cookiecutter.package_name }}.auth.jobs import purge_expired_refresh_tokens
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork
+from {{ cookiecutter.package_name }}.core.row_security import act_for
 {%- if cookiecutter.include_example_domain == "yes" %}
 from {{ cookiecutter.package_name }}.idempotency.jobs import purge_expired_keys
 from {{ cookiecutter.package_name }}.idempotency.models import IdempotencyKey
@@ -26,6 +27,7 @@ async def test_the_hourly_purges_delete_only_what_expired_by_their_tick(
 ) -> None:
     tick = datetime.now(UTC)
     expired, live = tick - timedelta(minutes=1), tick + timedelta(hours=1)
+    await act_for(db, user.id)
     db.add_all(
         [
             *(
@@ -46,6 +48,7 @@ async def test_the_hourly_purges_delete_only_what_expired_by_their_tick(
 {%- if cookiecutter.include_example_domain == "yes" %}
     await purge_expired_keys(context, timestamp=int(tick.timestamp()))
 {%- endif %}
+    await act_for(db, user.id)
     tokens = await db.scalars(
         select(RefreshToken.expires_at).where(RefreshToken.user_id == user.id)
     )

@@ -25,6 +25,7 @@ from {{ cookiecutter.package_name }}.core.jobs import (
     units_of_work,
 )
 from {{ cookiecutter.package_name }}.core.mail import mail_templates
+from {{ cookiecutter.package_name }}.core.row_security import SystemWork
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
 
@@ -38,7 +39,7 @@ async def send_verification(context: JobContext, *, user_id: uuid.UUID | None) -
     `user_id` is None when the address a request named has no account: requests defer this
     job either way, so that having an account takes no more time to answer than not."""
     settings = job_settings(context)
-    async with units_of_work(context)() as db:
+    async with units_of_work(context)(acting_for=user_id) as db:
         user = await _recipient(db, user_id)
         if user is None or user.email_verified_at is not None:
             logger.info("No unverified account to mail a verification link to")
@@ -87,7 +88,7 @@ async def send_password_reset(context: JobContext, *, user_id: uuid.UUID | None)
     """Mail the account a link to choose a new password; the links it was sent before stop
     working. `user_id` is None for an address with no account (see `send_verification`)."""
     settings = job_settings(context)
-    async with units_of_work(context)() as db:
+    async with units_of_work(context)(acting_for=user_id) as db:
         user = await _recipient(db, user_id)
         if user is None:
             logger.info("No active account to mail a reset link to")
@@ -112,12 +113,14 @@ async def send_password_reset(context: JobContext, *, user_id: uuid.UUID | None)
 
 
 @task(name="accounts.send_email_change")
-async def send_email_change(context: JobContext, *, token_id: uuid.UUID) -> None:
+async def send_email_change(
+    context: JobContext, *, user_id: uuid.UUID, token_id: uuid.UUID
+) -> None:
     """For a requested change of address: tell the current address, and mail the new one the
     link that makes the change. Nothing, if a newer request replaced this one or it expired."""
     settings = job_settings(context)
     now = datetime.now(UTC)
-    async with units_of_work(context)() as db:
+    async with units_of_work(context)(acting_for=user_id) as db:
         tokens = AccountTokenRepository(db)
         pending = await tokens.find(token_id)
         user = await _recipient(db, pending.user_id) if pending is not None else None
@@ -158,7 +161,7 @@ async def send_email_change(context: JobContext, *, token_id: uuid.UUID) -> None
 @task(name="accounts.purge_spent_tokens")
 async def purge_spent_tokens(context: JobContext, timestamp: int) -> None:
     """Delete the account tokens that can no longer be used (used or expired) at this tick."""
-    async with units_of_work(context)() as db:
+    async with units_of_work(context)(system=SystemWork.PURGE) as db:
         deleted = await AccountTokenRepository(db).delete_spent(
             now=datetime.fromtimestamp(timestamp, UTC)
         )

@@ -26,6 +26,7 @@ from {{ cookiecutter.package_name }}.accounts.tokens import token_digest
 from {{ cookiecutter.package_name }}.auth import service as auth_service
 from {{ cookiecutter.package_name }}.core.jobs import JobQueue
 from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
+from {{ cookiecutter.package_name }}.core.row_security import act_for, present_token
 from {{ cookiecutter.package_name }}.users import service as user_service
 from {{ cookiecutter.package_name }}.users.errors import (
     EmailLookalikeError,
@@ -142,7 +143,7 @@ async def request_email_change(
             expires_at=now + lifetime,
         )
     )
-    await jobs.defer(send_email_change, token_id=pending.id)
+    await jobs.defer(send_email_change, user_id=user.id, token_id=pending.id)
 
 
 async def _claim(
@@ -150,11 +151,16 @@ async def _claim(
 ) -> tuple[AccountToken, User]:
     """Use up a mailed token of one of `purposes`, and find the active account it is for. An
     unknown, used, expired or replaced token, one of another purpose, and one whose account
-    was deactivated since are all one `InvalidAccountTokenError`."""
-    claimed = await AccountTokenRepository(db).claim(
-        token_digest(token), purposes=purposes, now=now
-    )
+    was deactivated since are all one `InvalidAccountTokenError`.
+
+    The request has no caller: presenting the token lets it see that token's row alone, and
+    once claimed, the token's user is the caller for the rest of the request (row-level
+    security, core/row_security.py)."""
+    digest = token_digest(token)
+    await present_token(db, digest)
+    claimed = await AccountTokenRepository(db).claim(digest, purposes=purposes, now=now)
     if claimed is not None:
+        await act_for(db, claimed.user_id)
         user = await UserRepository(db).find(claimed.user_id)
         if user is not None and user.is_active:
             return claimed, user

@@ -7,6 +7,7 @@ from procrastinate import JobContext
 
 from {{ cookiecutter.package_name }}.auth.repository import RefreshTokenRepository
 from {{ cookiecutter.package_name }}.core.jobs import periodic, task, units_of_work
+from {{ cookiecutter.package_name }}.core.row_security import SystemWork
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +16,7 @@ logger = logging.getLogger(__name__)
 @task(name="auth.purge_expired_refresh_tokens")
 async def purge_expired_refresh_tokens(context: JobContext, timestamp: int) -> None:
     """Delete the refresh tokens past their expiry at this tick: no request can use them."""
-    async with units_of_work(context)() as db:
+    async with units_of_work(context)(system=SystemWork.PURGE) as db:
         deleted = await RefreshTokenRepository(db).delete_expired(
             now=datetime.fromtimestamp(timestamp, UTC)
         )

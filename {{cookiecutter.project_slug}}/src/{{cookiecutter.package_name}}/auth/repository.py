@@ -2,10 +2,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, true, update
+from sqlalchemy.orm import aliased
 
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.repository import Repository
+from {{ cookiecutter.package_name }}.core.row_security import caller_context, context_user_id
 from {{ cookiecutter.package_name }}.users.models import User
 
 
@@ -19,27 +21,41 @@ class LoginSession:
     expires_at: datetime
 
 
-def _session_user() -> Select[User]:
+def _session_user() -> tuple[Select[User], type[User]]:
     """The active user, if the session is theirs and still live: one statement, so checking the
     session costs an authenticated request no extra round trip, and one that a repository can
     extend to load what the request needs with it (see ProjectRepository.find_with_caller).
+    The same statement makes the token's user the caller that row-level security compares
+    owners with (core/row_security.py), so that costs no round trip either.
 
     A session is live while one of its refresh tokens is neither revoked nor expired: ending it
     (logout, a password change, deactivation, reuse) revokes them all at once.
 
     Its values are named parameters (`session_user_params` fills them), so the statement is
     built once, when the module loads, instead of on every authenticated request: building a
-    statement and its cache key costs more Python than running it (docs/performance.md)."""
+    statement and its cache key costs more Python than running it (docs/performance.md).
+
+    Returns the statement and the user entity it selects, for statements built on it."""
+    context = caller_context()
     live_session = exists().where(
         RefreshToken.family_id == bindparam("session_id"),
         RefreshToken.user_id == User.id,
         RefreshToken.revoked_at.is_(None),
         RefreshToken.expires_at > bindparam("now"),
     )
-    return select(User).where(User.id == bindparam("user_id"), User.is_active, live_session)
+    # LATERAL and OFFSET 0: refresh_tokens is read only once the caller is set (see
+    # `caller_context`).
+    caller = (
+        select(User)
+        .where(User.id == context_user_id(context), User.is_active, live_session)
+        .offset(0)
+        .lateral("session_user")
+    )
+    session_user = aliased(User, caller)
+    return select(session_user).select_from(context).join(caller, true()), session_user
 
 
-SESSION_USER = _session_user()
+SESSION_USER, SessionUser = _session_user()
 
 
 def session_user_params(

@@ -24,6 +24,7 @@ from {{ cookiecutter.package_name }}.auth.schemas import SessionRead, TokenPair
 from {{ cookiecutter.package_name }}.core.db import UnitsOfWork
 from {{ cookiecutter.package_name }}.core.errors import InvalidTokenError, NotFoundError
 from {{ cookiecutter.package_name }}.core.passwords import PasswordHasher
+from {{ cookiecutter.package_name }}.core.row_security import act_for
 from {{ cookiecutter.package_name }}.core.security import TokenClaims, TokenCodec, TokenLifetimes
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.repository import UserRepository
@@ -59,7 +60,7 @@ async def login(
         raise InvalidCredentialsError
     if require_verified_email and user.email_verified_at is None:
         raise EmailNotVerifiedError
-    async with units() as db:
+    async with units(acting_for=user.id) as db:
         if replacement is not None:
             # An older scheme (bcrypt) or weaker parameters: upgrade now that we know the
             # password. The row is read again: the first unit of work is over.
@@ -81,7 +82,7 @@ async def refresh(
     write, so this opens its own units of work and commits the revocation before the error."""
     claims = tokens.verify(refresh_token, expected_type="refresh")
     now = datetime.now(UTC)
-    async with units() as db:
+    async with units(acting_for=claims.subject) as db:
         repository = RefreshTokenRepository(db)
         # When two requests present one token, PostgreSQL makes the second wait here until the
         # first commits; then it claims nothing, and is judged by when the first rotated it.
@@ -111,6 +112,7 @@ async def refresh(
 async def logout(db: AsyncSession, *, refresh_token: str, tokens: TokenCodec) -> None:
     """End the session the refresh token belongs to (repeating it is harmless)."""
     claims = tokens.verify(refresh_token, expected_type="refresh")
+    await act_for(db, claims.subject)
     await RefreshTokenRepository(db).revoke_family(claims.session_id, at=datetime.now(UTC))
 
 

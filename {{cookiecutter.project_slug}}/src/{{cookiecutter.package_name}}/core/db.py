@@ -28,6 +28,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import DatabaseBusyError
+from {{ cookiecutter.package_name }}.core.row_security import SystemWork, act_as, act_for
 
 if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.core.embedded_db import EmbeddedDatabase
@@ -126,13 +127,14 @@ def create_readiness_engine(settings: Settings, database_url: str) -> AsyncEngin
 
 
 def create_sessionmaker(
-    engine: AsyncEngine, *, autocommit: bool = False
+    engine: AsyncEngine, *, read_only: bool = False
 ) -> async_sessionmaker[AsyncSession]:
-    """Sessions on `engine`; with `autocommit`, sessions whose statements each run on their own,
-    with no BEGIN and no COMMIT: for units of work that only read (see `unit_of_work`)."""
-    if autocommit:
+    """Sessions on `engine`; with `read_only`, sessions whose transactions PostgreSQL itself
+    keeps from writing (BEGIN READ ONLY, in the same round trip as a plain BEGIN): for units of
+    work that only read (see `unit_of_work`)."""
+    if read_only:
         # The same pool: the setting is the connection's while the session holds it.
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        engine = engine.execution_options(postgresql_readonly=True)
     # expire_on_commit=False: objects stay readable after the commit, while the response is built.
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
@@ -178,7 +180,9 @@ async def unit_of_work(
 
     `read_only` marks work that must change nothing: an ORM write in it (a flush, an INSERT,
     UPDATE or DELETE) raises `ReadOnlyWorkError` before it reaches the database. Requests that
-    only read use it with an autocommit sessionmaker, so they send no BEGIN and no COMMIT."""
+    only read use it with a read-only sessionmaker, so PostgreSQL refuses whatever SQL writes
+    anyway. They still need their transaction: the caller that row-level security sees is set
+    for one transaction, and would end with the first statement outside one."""
     async with sessionmaker() as db:
         db.info[READ_ONLY] = read_only
         try:
@@ -195,7 +199,7 @@ READ_ONLY = "read_only"
 
 class ReadOnlyWorkError(RuntimeError):
     """A write inside a read-only unit of work: a bug (a GET route that changes data), which
-    must fail loudly rather than autocommit one statement at a time."""
+    must fail loudly, and before the database refuses it with a less telling error."""
 
 
 @event.listens_for(Session, "before_flush")
@@ -223,6 +227,10 @@ class UnitsOfWork:
 
     With a `queue`, each unit of work waits for its turn for a connection, and gives it back
     when it ends: the time between two units holds none.
+
+    Row-level security sees no caller in a new transaction (core/row_security.py): work for a
+    user says so, `units(acting_for=user_id)`, and system work says what it does,
+    `units(system=SystemWork.PURGE)`. Each costs the unit one statement.
     """
 
     def __init__(
@@ -234,13 +242,21 @@ class UnitsOfWork:
         self._sessionmaker = sessionmaker
         self._queue = queue
 
-    def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return self._unit()
+    def __call__(
+        self, *, acting_for: uuid.UUID | None = None, system: SystemWork | None = None
+    ) -> AbstractAsyncContextManager[AsyncSession]:
+        return self._unit(acting_for, system)
 
     @asynccontextmanager
-    async def _unit(self) -> AsyncIterator[AsyncSession]:
+    async def _unit(
+        self, acting_for: uuid.UUID | None, system: SystemWork | None
+    ) -> AsyncIterator[AsyncSession]:
         turn = self._queue.turn() if self._queue is not None else nullcontext()
         async with turn, unit_of_work(self._sessionmaker) as db:
+            if acting_for is not None:
+                await act_for(db, acting_for)
+            if system is not None:
+                await act_as(db, system)
             yield db
 {%- if cookiecutter.python_version == "3.11" %}
 

@@ -1,6 +1,7 @@
 """The generic repository every domain repository extends. Every query of the service lives in a
 repository; services call these methods and never build SQL themselves."""
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 {% if cookiecutter.python_version == "3.11" -%}
@@ -10,7 +11,7 @@ from typing import ClassVar
 {%- endif %}
 
 from sqlalchemy import Integer, Row, Select, bindparam, func, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,6 +25,8 @@ from {{ cookiecutter.package_name }}.core.errors import (
     StillReferencedError,
 )
 from {{ cookiecutter.package_name }}.core.models import Entity
+
+logger = logging.getLogger(__name__)
 
 # Unique constraint name -> the error a duplicate becomes, e.g. {"uq_users_email": EmailTaken}.
 ConflictMap = dict[str, Callable[[], ConflictError]]
@@ -151,6 +154,17 @@ class Repository[ModelT: Entity]:
             if conflict is None:
                 raise
             raise conflict from exc
+        except ProgrammingError as exc:
+            if _driver_attribute(exc, "sqlstate") != ROW_SECURITY_REFUSAL:
+                raise
+            # Row-level security refused the row: it would not be the caller's to see. What
+            # it refers to turned invisible since the service checked it (deleted, say, as an
+            # FK violation would report had the policy not come first); or the service wrote
+            # a row that is not the caller's, a bug, which this logs. Nothing was written.
+            logger.warning("row-level security refused a write to %s", self.model.__tablename__)
+            raise ReferenceDeletedError(
+                f"{self.noun} refers to a record another request just deleted"
+            ) from exc
         except StaleDataError as exc:
             raise ConcurrentUpdateError(
                 f"{self.noun} was changed by another request at the same time; read it again"
@@ -212,7 +226,11 @@ def substring_pattern(text: str) -> str:
 REFERENCE_VIOLATIONS = frozenset({"23503", "23001"})
 
 
-def _driver_attribute(error: IntegrityError, name: str) -> str:
+# insufficient_privilege: what PostgreSQL reports when a row fails a policy's WITH CHECK.
+ROW_SECURITY_REFUSAL = "42501"
+
+
+def _driver_attribute(error: DBAPIError, name: str) -> str:
     # asyncpg reports the constraint and SQLSTATE on the driver exception SQLAlchemy wraps.
     driver_error = getattr(error.orig, "__cause__", None)
     value = getattr(driver_error, name, None)

@@ -27,7 +27,7 @@ class AppState:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    # The same pool, for requests that only read: no BEGIN, no COMMIT (see core/db.py).
+    # The same pool, for requests that only read: BEGIN READ ONLY (see core/db.py).
     read_sessionmaker: async_sessionmaker[AsyncSession]
     connection_queue: ConnectionQueue
     # Readiness probes connect here, so a busy pool cannot make a healthy pod look unready.
@@ -51,7 +51,7 @@ async def open_app_state(settings: Settings) -> AsyncIterator[AppState]:
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
-            read_sessionmaker=create_sessionmaker(engine, autocommit=True),
+            read_sessionmaker=create_sessionmaker(engine, read_only=True),
             connection_queue=ConnectionQueue(settings),
             readiness_engine=readiness_engine,
             tokens=TokenCodec(settings),

@@ -8,10 +8,12 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from {{ cookiecutter.package_name }}.core import policies
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.db import application_role, resolve_migration_url
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
 from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.policies import POLICIES
 
 config = context.config
 target_metadata = Base.metadata
@@ -55,6 +57,9 @@ def _run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         include_name=_include_name,
         transaction_per_migration=True,
+        # Autogenerate compares the row-level security policies and the tables they are on
+        # too (core/policies.py).
+        process_revision_directives=policies.register(POLICIES),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -7,7 +7,6 @@ from sqlalchemy import (
     JSON,
     ScalarSelect,
     Select,
-    and_,
     bindparam,
     func,
     or_,
@@ -16,10 +15,14 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import with_expression
+from sqlalchemy.orm import aliased, with_expression
 from sqlalchemy.sql.elements import ColumnElement
 
-from {{ cookiecutter.package_name }}.auth.repository import SESSION_USER, session_user_params
+from {{ cookiecutter.package_name }}.auth.repository import (
+    SESSION_USER,
+    SessionUser,
+    session_user_params,
+)
 from {{ cookiecutter.package_name }}.core.errors import NotFoundError
 from {{ cookiecutter.package_name }}.core.repository import ConflictMap, Repository, contains
 from {{ cookiecutter.package_name }}.projects.errors import ProjectNameTakenError
@@ -59,11 +62,17 @@ def _task_counts() -> ScalarSelect[dict[str, int]]:
 
 def _caller_and_project() -> Select[User, Project]:
     # The session's user, and the project (NULL when they may not see it: `for_owner` or
-    # `unscoped` by their role, written in SQL). Built once, like SESSION_USER.
-    visible = or_(Project.owner_id == User.id, User.role == UserRole.ADMIN)
-    return SESSION_USER.add_columns(Project).outerjoin(
-        Project, and_(Project.id == bindparam("project_id"), visible)
+    # `unscoped` by their role, written in SQL). Built once, like SESSION_USER, and read like
+    # its user: in a LATERAL subquery with OFFSET 0, so that projects is scanned only after the
+    # caller is set (see core/row_security.py).
+    visible = or_(Project.owner_id == SessionUser.id, SessionUser.role == UserRole.ADMIN)
+    project = (
+        select(Project)
+        .where(Project.id == bindparam("project_id"), visible)
+        .offset(0)
+        .lateral("visible_project")
     )
+    return SESSION_USER.add_columns(aliased(Project, project)).outerjoin(project, true())
 
 
 _CALLER_AND_PROJECT = _caller_and_project()

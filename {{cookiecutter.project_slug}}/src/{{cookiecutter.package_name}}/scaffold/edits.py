@@ -99,6 +99,33 @@ def register_model(text: str, names: DomainNames) -> str:
     return _insert_after(text, _last_import_line(tree), statement)
 
 
+def _policies_list(tree: ast.Module) -> tuple[ast.stmt, ast.List]:
+    for node in tree.body:
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.value, ast.List)
+            and ast.unparse(node.target) == "POLICIES"
+        ):
+            return node, node.value
+    raise ScaffoldError("policies.py has no `POLICIES: list[PGPolicy]` to add the policies to")
+
+
+def register_policies(text: str, names: DomainNames) -> str:
+    """policies.py with the domain's policies imported and added to POLICIES, so autogenerate
+    writes them (and the row-level security of their table) into the domain's migration."""
+    tree = ast.parse(text)
+    node, listed = _policies_list(tree)
+    alias = f"{names.domain.upper()}_POLICIES"
+    members = [*(ast.unparse(element) for element in listed.elts), f"*{alias}"]
+    lines = text.splitlines(keepends=True)
+    body = "".join(f"    {member},\n" for member in members)
+    assignment = f"POLICIES: list[PGPolicy] = [\n{body}]\n"
+    end = node.end_lineno or node.lineno
+    text = "".join([*lines[: node.lineno - 1], assignment, *lines[end:]])
+    statement = f"from {PACKAGE}.{names.domain}.policies import POLICIES as {alias}\n"
+    return _insert_after(text, _last_import_line(tree), statement)
+
+
 class Changes:
     """The files written so far, so that a failure can put the project back as it was."""
 

@@ -15,16 +15,22 @@ logger = logging.getLogger(__name__)
 
 @task(name="tasks.notify_assignee")
 async def notify_assignee(
-    context: JobContext, *, project_id: uuid.UUID, task_id: uuid.UUID, assignee_id: uuid.UUID
+    context: JobContext,
+    *,
+    owner_id: uuid.UUID,
+    project_id: uuid.UUID,
+    task_id: uuid.UUID,
+    assignee_id: uuid.UUID,
 ) -> None:
     """Mail a user that a task was assigned to them, if it still is by the time this runs.
 
     Deferred in the transaction that assigned the task, so the task is there to read. It may
     have been reassigned or deleted since: then there is nothing to tell. Safe to run twice:
-    the worst a repeat does is tell the assignee again."""
-    async with units_of_work(context)() as db:
+    the worst a repeat does is tell the assignee again. It acts for the project's owner: row
+    level security shows the job their rows (core/row_security.py)."""
+    async with units_of_work(context)(acting_for=owner_id) as db:
         assigned = await TaskRepository.in_project(db, project_id).find(task_id)
-        project = await ProjectRepository.unscoped(db).find(project_id)
+        project = await ProjectRepository.for_owner(db, owner_id).find(project_id)
     facts = {"task_id": str(task_id), "assignee_id": str(assignee_id)}
     if assigned is None or project is None or assigned.assignee_id != assignee_id:
         logger.info("Task no longer assigned to this user; nothing to tell", extra=facts)

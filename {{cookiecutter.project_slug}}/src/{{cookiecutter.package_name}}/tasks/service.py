@@ -35,7 +35,7 @@ async def create_task(
     task = Task(project_id=project.id, **data.model_dump(), assignee=assignee)
     task = await TaskRepository.in_project(db, project.id).create(task)
     if assignee is not None:
-        await _tell_assignee(jobs, task=task, assignee=assignee)
+        await _tell_assignee(jobs, project=project, task=task, assignee=assignee)
     return task
 
 
@@ -56,7 +56,7 @@ async def update_task(
         changes["assignee"] = await _assignee(db, project=project, assignee_id=data.assignee_id)
     task = await TaskRepository.in_project(db, project.id).update(task, changes)
     if reassigned and task.assignee is not None:
-        await _tell_assignee(jobs, task=task, assignee=task.assignee)
+        await _tell_assignee(jobs, project=project, task=task, assignee=task.assignee)
     return task
 
 
@@ -67,10 +67,15 @@ async def delete_task(
     await TaskRepository.in_project(db, project.id).delete(task)
 
 
-async def _tell_assignee(jobs: JobQueue, *, task: Task, assignee: User) -> None:
-    """Deferred in this transaction: the assignee hears of it only if the change is kept."""
+async def _tell_assignee(jobs: JobQueue, *, project: Project, task: Task, assignee: User) -> None:
+    """Deferred in this transaction: the assignee hears of it only if the change is kept. The
+    job reads the task as the project's owner, whose rows they are."""
     await jobs.defer(
-        notify_assignee, project_id=task.project_id, task_id=task.id, assignee_id=assignee.id
+        notify_assignee,
+        owner_id=project.owner_id,
+        project_id=project.id,
+        task_id=task.id,
+        assignee_id=assignee.id,
     )
 
 

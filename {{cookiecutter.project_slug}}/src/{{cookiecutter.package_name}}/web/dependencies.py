@@ -53,7 +53,7 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 async def get_sessionmaker(
     request: Request, state: SharedState
 ) -> async_sessionmaker[AsyncSession]:
-    """Sessions for this request: without BEGIN and COMMIT when it only reads."""
+    """Sessions for this request: in a READ ONLY transaction when it only reads."""
     if request.method in READ_ONLY_METHODS:
         return state.read_sessionmaker
     return state.sessionmaker
@@ -74,9 +74,8 @@ async def get_db(
 
     It commits after the route function returns and *before* the response is sent
     (`scope="function"`), so a failed commit becomes an error response instead of a success the
-    client was told about but the database lost. A GET or HEAD gets a read-only one: under READ
-    COMMITTED each statement sees what was committed when it started, in a transaction or not,
-    so it needs no transaction, and a write in it is a bug that fails loudly."""
+    client was told about but the database lost. A GET or HEAD gets a read-only one: a write in it
+    is a bug that fails loudly."""
     read_only = request.method in READ_ONLY_METHODS
     async with state.connection_queue.turn(), unit_of_work(sessionmaker, read_only=read_only) as db:
         yield db
