@@ -3,10 +3,16 @@ stack allows, to put Keel's figures in proportion. Minimal FastAPI, raw asyncpg 
 same SQL statements Keel sends for the same requests (the text SQLAlchemy renders, with the
 same columns), and the same JWT checks:
 
-    list:   token decode -> the caller (active, session live) with the project (visible to them)
+    list:   token decode -> BEGIN READ ONLY
+                         -> the caller (active, session live) with the project (visible to
+                            them), which also makes them row-level security's caller
                          -> the page with its assignees and, in the same statement, the total
-    create: token decode -> the caller with the project, as for the list
-                         -> BEGIN, the INSERT returning its timestamps, COMMIT
+                         -> COMMIT
+    create: token decode -> BEGIN, the caller with the project, as for the list
+                         -> the INSERT returning its timestamps, COMMIT
+
+It connects as the service does (DATABASE_URL, the application role), so the same policies
+apply to its statements.
 
 Run by bench/run.py with the baked project's interpreter (which has FastAPI, asyncpg,
 python-jose and uvicorn):
@@ -34,18 +40,37 @@ ISSUER = os.environ.get("JWT_ISSUER", "my-service")
 AUDIENCE = os.environ.get("JWT_AUDIENCE", "my-service-api")
 POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "10")) + int(os.environ.get("DB_MAX_OVERFLOW", "10"))
 
+# Keel's caller-with-project statement: it makes the token's user the caller row-level security
+# sees (set_config), then reads the session and the project in LATERAL subqueries, after it.
 CALLER_AND_PROJECT = """
-SELECT users.email, users.email_key, users.email_lookalike, users.hashed_password,
-       users.full_name, users.role, users.is_active, users.email_verified_at, users.created_at,
-       users.updated_at, users.id, projects.owner_id, projects.name, projects.description,
-       projects.version, projects.created_at AS created_at_1, projects.updated_at AS updated_at_1,
-       projects.id AS id_1
-FROM users LEFT OUTER JOIN projects
-  ON projects.id = $1::UUID AND (projects.owner_id = users.id OR users.role = $2)
-WHERE users.id = $3::UUID AND users.is_active AND (EXISTS (SELECT * FROM refresh_tokens
-  WHERE refresh_tokens.family_id = $4::UUID AND refresh_tokens.user_id = users.id
-    AND refresh_tokens.revoked_at IS NULL
-    AND refresh_tokens.expires_at > $5::TIMESTAMP WITH TIME ZONE))
+SELECT "session_user".email, "session_user".email_key, "session_user".email_lookalike,
+       "session_user".hashed_password, "session_user".full_name, "session_user".role,
+       "session_user".is_active, "session_user".email_verified_at, "session_user".created_at,
+       "session_user".updated_at, "session_user".id, visible_project.owner_id,
+       visible_project.name, visible_project.description, visible_project.version,
+       visible_project.created_at AS created_at_1, visible_project.updated_at AS updated_at_1,
+       visible_project.id AS id_1
+FROM (SELECT set_config($1::VARCHAR, CAST($2::UUID AS VARCHAR), $3::BOOLEAN) AS user_id)
+  AS caller_context
+JOIN LATERAL (SELECT users.email AS email, users.email_key AS email_key,
+       users.email_lookalike AS email_lookalike, users.hashed_password AS hashed_password,
+       users.full_name AS full_name, users.role AS role, users.is_active AS is_active,
+       users.email_verified_at AS email_verified_at, users.created_at AS created_at,
+       users.updated_at AS updated_at, users.id AS id
+  FROM users
+  WHERE users.id = CAST(caller_context.user_id AS UUID) AND users.is_active
+    AND (EXISTS (SELECT * FROM refresh_tokens
+      WHERE refresh_tokens.family_id = $4::UUID AND refresh_tokens.user_id = users.id
+        AND refresh_tokens.revoked_at IS NULL
+        AND refresh_tokens.expires_at > $5::TIMESTAMP WITH TIME ZONE))
+  LIMIT ALL OFFSET $6::INTEGER) AS "session_user" ON true
+LEFT OUTER JOIN LATERAL (SELECT projects.owner_id AS owner_id, projects.name AS name,
+       projects.description AS description, projects.version AS version,
+       projects.created_at AS created_at, projects.updated_at AS updated_at, projects.id AS id
+  FROM projects
+  WHERE projects.id = $7::UUID
+    AND (projects.owner_id = "session_user".id OR "session_user".role = $8)
+  LIMIT ALL OFFSET $9::INTEGER) AS visible_project ON true
 """
 PAGE_WITH_TOTAL = """
 SELECT tasks.id, tasks.version, tasks.project_id, tasks.title, tasks.description, tasks.status,
@@ -112,11 +137,15 @@ async def refusal(
         return unauthorized()
     caller = await connection.fetchrow(
         CALLER_AND_PROJECT,
-        project_id,
-        "admin",
+        "app.user_id",
         uuid.UUID(claims["sub"]),
+        True,
         uuid.UUID(claims["sid"]),
         datetime.now(UTC),
+        0,
+        project_id,
+        "admin",
+        0,
     )
     if caller is None:
         return unauthorized()
@@ -141,7 +170,11 @@ async def list_tasks(
     offset: int = 0,
 ) -> JSONResponse:
     claims = access_claims(request)
-    async with request.app.state.pool.acquire() as connection:
+    # As Keel: a read-only transaction, which the caller set by the first statement lasts for.
+    async with (
+        request.app.state.pool.acquire() as connection,
+        connection.transaction(readonly=True),
+    ):
         refused = await refusal(connection, claims, project_id)
         if refused is not None:
             return refused
@@ -167,16 +200,15 @@ async def create_task(project_id: uuid.UUID, data: TaskCreate, request: Request)
     """Add a task: Keel's statements, its 201, its body, its ETag and its Location."""
     claims = access_claims(request)
     task_id = uuid.uuid4()
-    async with request.app.state.pool.acquire() as connection:
+    # As Keel: the caller and the INSERT in one transaction, which the caller lasts for.
+    async with request.app.state.pool.acquire() as connection, connection.transaction():
         refused = await refusal(connection, claims, project_id)
         if refused is not None:
             return refused
-        # Keel reads the caller before its unit of work begins, and writes inside it.
-        async with connection.transaction(isolation="read_committed"):
-            stamps = await connection.fetchrow(
-                INSERT_TASK, project_id, data.title, data.description, "todo", None, None, None,
-                1, task_id,
-            )  # fmt: skip
+        stamps = await connection.fetchrow(
+            INSERT_TASK, project_id, data.title, data.description, "todo", None, None, None,
+            1, task_id,
+        )  # fmt: skip
     created = {
         "id": str(task_id),
         "version": 1,

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 BENCH = Path(__file__).resolve().parent
 TEMPLATE = BENCH.parent
@@ -96,7 +97,14 @@ def database(workdir: Path, *, loopback: bool = False) -> Iterator[str]:
             port = str(free_port())
             start_on_loopback(server, port)
         suffix = f"&port={port}" if port else ""
-        run_sql(server.get_uri() + suffix, "CREATE DATABASE bench;")
+        # The two roles of production (docs/deploy.md, "Database roles"): the service is bound
+        # by row-level security as it would be there, not a superuser that skips it.
+        run_sql(
+            server.get_uri() + suffix,
+            f"CREATE ROLE {OWNER_ROLE} LOGIN;",
+            f"CREATE ROLE {APPLICATION_ROLE} LOGIN;",
+            f"CREATE DATABASE bench OWNER {OWNER_ROLE};",
+        )
         yield server.get_uri(database="bench") + suffix
     finally:
         server.cleanup()
@@ -144,13 +152,24 @@ def run_sql(database_url: str, *statements: str) -> str:
     ).stdout
 
 
+# The roles `database` creates: the schema's owner, and the role the service connects as.
+OWNER_ROLE, APPLICATION_ROLE = "bench_owner", "bench_app"
+
+
+def as_role(database_url: str, role: str) -> str:
+    """`database_url` (the embedded server's superuser, on its socket) as `role`."""
+    parts = urlsplit(database_url)
+    return urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname or ''}"))
+
+
 def migrated_production_env(python: Path, database_url: str, **settings: str) -> dict[str, str]:
     """The environment a baked project serves with here (production, a random secret, tokens
     that outlast the run, a mail server nothing will reach, and `settings`), after migrating
-    `database_url` to head."""
+    `database_url` to head as the owner role; the service connects as the application role."""
     env = {
         **project_env(),
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": as_role(database_url, APPLICATION_ROLE),
+        "MIGRATION_DATABASE_URL": as_role(database_url, OWNER_ROLE),
         "ENVIRONMENT": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ACCESS_TOKEN_EXPIRE_MINUTES": "240",

@@ -25,6 +25,7 @@ from my_service.auth import service as auth_service
 from my_service.core.config import get_settings
 from my_service.core.db import UnitsOfWork, create_engine, create_sessionmaker, unit_of_work
 from my_service.core.passwords import PasswordHasher
+from my_service.core.row_security import act_for
 from my_service.core.security import TokenCodec, TokenLifetimes
 from my_service.main import create_app
 from my_service.projects.models import Project
@@ -79,6 +80,8 @@ async def seed(db: AsyncSession) -> dict[str, str]:
     ]
     db.add_all([owner, *assignees])
     await db.flush()
+    # The rows below are the owner's: row-level security lets only their caller write them.
+    await act_for(db, owner.id)
     projects = [Project(owner_id=owner.id, name=f"Project {n}") for n in range(PROJECTS)]
     db.add_all(projects)
     await db.flush()
@@ -187,7 +190,16 @@ async def statements(project_id: str) -> dict[str, dict[str, int]]:
     return result
 
 
+async def act_for_bench_owner(db: AsyncSession) -> None:
+    """Make the benchmark's user the caller row-level security sees, as their requests do."""
+    owner_id = await db.scalar(select(User.id).where(User.email == BENCH_EMAIL))
+    if owner_id is None:
+        raise SystemExit("the database is not seeded")
+    await act_for(db, owner_id)
+
+
 async def task_ids(db: AsyncSession, project_id: str) -> list[str]:
+    await act_for_bench_owner(db)
     rows = await db.scalars(select(Task.id).where(Task.project_id == uuid.UUID(project_id)))
     return [str(task_id) for task_id in rows]
 
@@ -216,6 +228,7 @@ async def main(argv: list[str]) -> None:
     elif command == "statements":
 
         async def project_id(db: AsyncSession) -> str:
+            await act_for_bench_owner(db)
             owner = select(User.id).where(User.email == BENCH_EMAIL).scalar_subquery()
             found = await db.scalar(
                 select(Project.id).where(Project.owner_id == owner, Project.name == "Project 0")

@@ -14,6 +14,10 @@ With --profile, py-spy samples the single-worker server during its task-list run
 connections (32 with --smoke), and the report gains each library's share of the CPU samples
 (bench/profiling.py); the raw samples are kept beside the JSON report.
 
+The service connects as an application role, as in production, so row-level security binds
+its statements (and the ceiling's); a last phase serves the task list and the create with the
+policies on and off, interleaved, and reports the ratio.
+
 With --peers DIR, the report gains a side-by-side phase: keel, the ceiling and two peers
 prepared in DIR (bench/peers.py says how) each serve a list and a create, one right after the
 other at each level, --repetitions times (3); it reports medians with their range, and keel's
@@ -30,6 +34,7 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from peers import check_checkouts, prepare_peers
@@ -57,6 +62,14 @@ PROFILED_FRAMES = ("solve_dependencies", "run_endpoint_function", "Session.execu
 # (about 4,500 after one 15 s create run), and every later list counts and sorts all of them:
 # the task list measured after the creates answered a fifth as fast as before them.
 KEEL_RESET = ("DELETE FROM tasks WHERE title LIKE 'bench %'", "VACUUM ANALYZE tasks")
+# The tables whose row-level security the policies phase turns off and on again (as the
+# embedded server's superuser, who may alter any table).
+SECURED_TABLES = ("projects", "tasks", "idempotency_keys", "refresh_tokens", "account_tokens")
+
+
+def row_security(state: str) -> tuple[str, ...]:
+    """The statements that turn the tables' row-level security `state` ("ENABLE", "DISABLE")."""
+    return tuple(f"ALTER TABLE {table} {state} ROW LEVEL SECURITY" for table in SECURED_TABLES)
 
 
 def main() -> None:  # noqa: PLR0912, PLR0915 - one script, read top to bottom
@@ -203,6 +216,36 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one script, read top to bottom
                     in_login_storm(load(f"{name}_in_storm", path, "get.lua", connections))
                 )
             servers += [keel, roof, many]
+        # What the policies cost: the task list and the create with row-level security on and
+        # off, a fresh server each time, interleaved; medians.
+        policy_runs: dict[str, dict[str, list[float]]] = {
+            scenario: {"on": [], "off": []} for scenario in ("tasks", "create")
+        }
+        level = min(levels)
+        for _ in range(1 if args.smoke else 3):
+            for state, statement in (("on", "ENABLE"), ("off", "DISABLE")):
+                run_sql(database_url, *row_security(statement))
+                with serving("keel", [*serve, "--workers", "1"], env, project) as server:
+                    for scenario, path, script in (
+                        ("tasks", task_list, "get.lua"),
+                        ("create", tasks, "create.lua"),
+                    ):
+                        run = run_wrk(
+                            wrk, server, load(f"{scenario}_rls_{state}", path, script, level)
+                        )
+                        results.append(run)
+                        policy_runs[scenario][state].append(run.requests_per_second)
+                run_sql(database_url, *KEEL_RESET)
+        run_sql(database_url, *row_security("ENABLE"))
+        report["row_security"] = {
+            scenario: {
+                "connections": level,
+                "on_rps": runs["on"],
+                "off_rps": runs["off"],
+                "on/off": round(median(runs["on"]) / median(runs["off"]), 3),
+            }
+            for scenario, runs in policy_runs.items()
+        }
         if peers:
             keel_requests = {"list": (task_list, "get.lua"), "create": (tasks, "create.lua")}
             token: str = issued["access_token"]
@@ -252,6 +295,8 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - one script, read top to bottom
     print(f"round trips per request: {report['round_trips_per_request']}")
     for name, value in report["ratios"].items():
         print(f"{name}: {value}")
+    for scenario, figures in report["row_security"].items():
+        print(f"{scenario} with row-level security / without, at {level}: {figures['on/off']}")
     print_side_by_side(report.get("side_by_side"))
     if args.profile:
         profile = report["profile"]

@@ -23,6 +23,10 @@ SCENARIOS = {
     "health_in_storm",
     "tasks_alone",
     "tasks_in_storm",
+    "tasks_rls_on",
+    "tasks_rls_off",
+    "create_rls_on",
+    "create_rls_off",
 }
 
 
@@ -33,6 +37,7 @@ def test_a_smoke_run_prints_its_table_and_writes_its_report(tmp_path: Path) -> N
     assert "req/s" in result.stdout
     assert "tasks keel/ceiling at 32" in result.stdout
     assert "create keel/ceiling at 32" in result.stdout
+    assert "tasks with row-level security / without, at 32" in result.stdout
     report = json.loads(report_file.read_text())
     assert {row["scenario"] for row in report["results"]} == SCENARIOS
     assert {row["server"] for row in report["results"]} == {"keel", "ceiling", "keel x2"}
@@ -46,7 +51,14 @@ def test_a_smoke_run_prints_its_table_and_writes_its_report(tmp_path: Path) -> N
     assert "side_by_side" not in report
     assert all(row["requests"] > 0 for row in report["results"])
     assert set(report["statements_per_request"]) >= {"tasks", "projects", "create", "login"}
-    # The task list: the caller with the project, then the page with its total; no BEGIN,
-    # COMMIT or pool ping around them.
-    assert report["round_trips_per_request"]["tasks"] == 2
+    # The task list: the caller with the project, then the page with its total, in a read-only
+    # transaction (BEGIN READ ONLY, COMMIT: the caller row-level security sees lasts for one);
+    # no pool ping.
+    assert report["statements_per_request"]["tasks"] == 2
+    assert report["round_trips_per_request"]["tasks"] == 4
+    # With row-level security and without, each measured.
+    for scenario in ("tasks", "create"):
+        figures = report["row_security"][scenario]
+        assert figures["on/off"] > 0
+        assert len(figures["on_rps"]) == len(figures["off_rps"]) == 1
     assert [server["name"] for server in report["servers"]] == ["keel", "ceiling", "keel x2"]
