@@ -44,6 +44,11 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APPLICATION_ROLE}') THEN
         CREATE ROLE {APPLICATION_ROLE} LOGIN NOCREATEDB NOCREATEROLE NOBYPASSRLS;
     END IF;
+    -- The owner drops the tests' databases WITH (FORCE), which ends the sessions still
+    -- connected to them (a killed worker's may linger): the application role's too.
+    IF NOT pg_has_role('{OWNER_ROLE}', 'pg_signal_backend', 'MEMBER') THEN
+        GRANT pg_signal_backend TO {OWNER_ROLE};
+    END IF;
 END
 $$;
 SELECT 'CREATE DATABASE {DATABASE} OWNER {OWNER_ROLE}'
