@@ -7,7 +7,6 @@ Steps, each followed by the fenced code block it uses:
     write PATH                  the block is the whole file
     insert-after PATH | LINE    the block goes after the line equal to LINE
     replace-line PATH | START   the block replaces the one line starting with START
-    append PATH                 the block goes at the end of the file
     run                         each line of the block is a shell command, run in the project
 """
 
@@ -27,7 +26,7 @@ STEP = re.compile(
     r"```[a-z]*\n(?P<code>.*?)^```$",
     re.MULTILINE | re.DOTALL,
 )
-ACTIONS = {"write", "insert-after", "replace-line", "append", "run"}
+ACTIONS = {"write", "insert-after", "replace-line", "run"}
 
 
 @dataclass(frozen=True)
@@ -58,9 +57,7 @@ def apply(step: Step, project: Path) -> None:
         path.write_text(step.code, encoding="utf-8")
         return
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    if step.action == "append":
-        lines.append(step.code)
-    elif step.action == "insert-after":
+    if step.action == "insert-after":
         assert step.anchor is not None, step
         index = [line.rstrip("\n") for line in lines].index(step.anchor)
         lines.insert(index + 1, step.code)

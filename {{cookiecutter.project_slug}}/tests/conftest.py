@@ -45,7 +45,6 @@ from {{ cookiecutter.package_name }}.core.tracing import TraceContextFilter
 {%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User, UserRole
-from {{ cookiecutter.package_name }}.web.dependencies import get_sessionmaker
 
 from tests.factories import create_user
 from tests.servers import redis_server, serving
@@ -212,9 +211,14 @@ async def started_app(
     app = create_app(settings)
     for router in routers:
         app.include_router(router)
-    app.dependency_overrides[get_sessionmaker] = lambda: sessionmaker
     async with app.router.lifespan_context(app):
+        app.state.shared = on_test_connection(app.state.shared, sessionmaker)
         yield app
+
+
+def on_test_connection(state: AppState, sessionmaker: async_sessionmaker[AsyncSession]) -> AppState:
+    """`state` with every request's sessions on the test's connection, reads included."""
+    return replace(state, sessionmaker=sessionmaker, read_sessionmaker=sessionmaker)
 
 
 @pytest.fixture(scope="session")
@@ -250,15 +254,13 @@ async def app(
         return
     shared: AppState = shared_app.state.shared
     shared_app.state.shared = replace(
-        shared,
+        on_test_connection(shared, sessionmaker),
         rate_limiter=create_rate_limiter(settings),
         connection_queue=ConnectionQueue(settings),
     )
-    shared_app.dependency_overrides[get_sessionmaker] = lambda: sessionmaker
     try:
         yield shared_app
     finally:
-        shared_app.dependency_overrides.clear()
         shared_app.state.shared = shared
 
 

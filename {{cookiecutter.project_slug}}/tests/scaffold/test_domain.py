@@ -217,7 +217,7 @@ def test_the_routes_are_mounted_and_in_the_openapi_document(
     item_path = f"/api/v1/{NAMES.url}/" + "{" + NAMES.item + "_id}"
     assert set(paths[item_path]) == {"get", "patch", "delete"}
     api = (root / "src" / PACKAGE / "api.py").read_text(encoding="utf-8")
-    assert api.rstrip().endswith(f"api_router.include_router({NAMES.domain}_router)")
+    assert api.rstrip().endswith(f"    {NAMES.domain}_router,\n]")
     models = (root / "src" / PACKAGE / "models.py").read_text(encoding="utf-8")
     assert f"from {PACKAGE}.{NAMES.domain}.models import {NAMES.model}\n" in models
     assert f'"{NAMES.model}"' in models

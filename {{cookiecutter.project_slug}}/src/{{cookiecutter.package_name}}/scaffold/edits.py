@@ -57,19 +57,29 @@ def _tag_name(element: ast.expr) -> object:
     return tag.get("name") if isinstance(tag, dict) else None
 
 
+def _routers_list(tree: ast.Module) -> tuple[ast.Assign, ast.List]:
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.List)
+            and [ast.unparse(target) for target in node.targets] == ["API_ROUTERS"]
+        ):
+            return node, node.value
+    raise ScaffoldError("api.py has no API_ROUTERS list to add the router to")
+
+
 def mount_router(text: str, names: DomainNames) -> str:
     """api.py with the domain's router imported, its tag described in API_TAGS, and the router
-    included after the last one."""
+    listed last in API_ROUTERS (which main.py includes under /api/v1)."""
     tree = ast.parse(text)
-    includes = [
-        node.lineno
-        for node in tree.body
-        if isinstance(node, ast.Expr) and ast.unparse(node).startswith("api_router.include_router(")
-    ]
-    if not includes:
-        raise ScaffoldError("api.py has no api_router.include_router(...) line to add one after")
+    node, routers = _routers_list(tree)
     alias = f"{names.domain}_router"
-    text = _insert_after(text, max(includes), f"api_router.include_router({alias})\n")
+    members = [*(ast.unparse(element) for element in routers.elts), alias]
+    lines = text.splitlines(keepends=True)
+    body = "".join(f"    {member},\n" for member in members)
+    end = node.end_lineno or node.lineno
+    text = "".join([*lines[: node.lineno - 1], f"API_ROUTERS = [\n{body}]\n", *lines[end:]])
+    # The tag list comes before the routers, so the lines it names are still where they were.
     text = _declare_tag(text, tree, names)
     statement = f"from {PACKAGE}.{names.domain}.router import router as {alias}\n"
     return _insert_after(text, _last_import_line(tree), statement)

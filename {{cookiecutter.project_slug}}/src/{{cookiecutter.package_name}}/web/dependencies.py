@@ -50,16 +50,14 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 
-async def get_sessionmaker(
-    request: Request, state: SharedState
-) -> async_sessionmaker[AsyncSession]:
-    """Sessions for this request: in a READ ONLY transaction when it only reads."""
+def request_sessionmaker(request: Request, state: AppState) -> async_sessionmaker[AsyncSession]:
+    """Sessions for this request: in a READ ONLY transaction when it only reads.
+
+    A plain function, not a dependency of its own: FastAPI's cost per request grows with each
+    dependency it resolves, and this one only picks between two fields of the state."""
     if request.method in READ_ONLY_METHODS:
         return state.read_sessionmaker
     return state.sessionmaker
-
-
-SessionMaker = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
 # What any request that waits for, or talks to, the database can answer with.
@@ -67,15 +65,15 @@ DATABASE_ERRORS = (DatabaseUnavailableError, DatabaseTimeoutError, DatabaseBusyE
 
 
 @raises(*DATABASE_ERRORS)
-async def get_db(
-    request: Request, state: SharedState, sessionmaker: SessionMaker
-) -> AsyncIterator[AsyncSession]:
+async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     """One unit of work per request, once it is the request's turn for a connection.
 
     It commits after the route function returns and *before* the response is sent
     (`scope="function"`), so a failed commit becomes an error response instead of a success the
     client was told about but the database lost. A GET or HEAD gets a read-only one: a write in it
     is a bug that fails loudly."""
+    state = shared_state(request)
+    sessionmaker = request_sessionmaker(request, state)
     read_only = request.method in READ_ONLY_METHODS
     async with state.connection_queue.turn(), unit_of_work(sessionmaker, read_only=read_only) as db:
         yield db
@@ -85,10 +83,10 @@ DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
 @raises(*DATABASE_ERRORS)
-async def get_units_of_work(state: SharedState, sessionmaker: SessionMaker) -> UnitsOfWork:
+async def get_units_of_work(request: Request, state: SharedState) -> UnitsOfWork:
     """For the few routes whose service opens its own units of work instead of running in the
     request's: each waits for its turn for a connection, and holds it only while it runs."""
-    return UnitsOfWork(sessionmaker, queue=state.connection_queue)
+    return UnitsOfWork(request_sessionmaker(request, state), queue=state.connection_queue)
 
 
 OwnTransactions = Annotated[UnitsOfWork, Depends(get_units_of_work)]
