@@ -20,21 +20,24 @@ def _insert_after(text: str, line: int, addition: str) -> str:
     return "".join([*lines[:line], addition, *lines[line:]])
 
 
-def _tag_list(tree: ast.Module) -> ast.List:
+def _assigned_list(tree: ast.Module, name: str, *, missing: str) -> tuple[ast.Assign, ast.List]:
+    """The module's `name = [...]` statement and its list; `missing` is the error without one."""
     for node in tree.body:
         if (
             isinstance(node, ast.Assign)
             and isinstance(node.value, ast.List)
-            and [ast.unparse(target) for target in node.targets] == ["API_TAGS"]
+            and [ast.unparse(target) for target in node.targets] == [name]
         ):
-            return node.value
-    raise ScaffoldError("api.py has no API_TAGS list to describe the router's tag in")
+            return node, node.value
+    raise ScaffoldError(missing)
 
 
 def _declare_tag(text: str, tree: ast.Module, names: DomainNames) -> str:
     """api.py with the router's tag in API_TAGS: before the health probes' tag, which stays
     last, or at the end of the list. An OpenAPI tag an operation uses must be declared."""
-    tags = _tag_list(tree)
+    _, tags = _assigned_list(
+        tree, "API_TAGS", missing="api.py has no API_TAGS list to describe the router's tag in"
+    )
     nouns = names.domain.replace("_", " ")
     # Short enough for one line under ruff's 100 columns at the longest domain name (30).
     description = f"The caller's {nouns}; an admin sees everyone's."
@@ -57,22 +60,13 @@ def _tag_name(element: ast.expr) -> object:
     return tag.get("name") if isinstance(tag, dict) else None
 
 
-def _routers_list(tree: ast.Module) -> tuple[ast.Assign, ast.List]:
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.List)
-            and [ast.unparse(target) for target in node.targets] == ["API_ROUTERS"]
-        ):
-            return node, node.value
-    raise ScaffoldError("api.py has no API_ROUTERS list to add the router to")
-
-
 def mount_router(text: str, names: DomainNames) -> str:
     """api.py with the domain's router imported, its tag described in API_TAGS, and the router
     listed last in API_ROUTERS (which main.py includes under /api/v1)."""
     tree = ast.parse(text)
-    node, routers = _routers_list(tree)
+    node, routers = _assigned_list(
+        tree, "API_ROUTERS", missing="api.py has no API_ROUTERS list to add the router to"
+    )
     alias = f"{names.domain}_router"
     members = [*(ast.unparse(element) for element in routers.elts), alias]
     lines = text.splitlines(keepends=True)
@@ -85,21 +79,12 @@ def mount_router(text: str, names: DomainNames) -> str:
     return _insert_after(text, _last_import_line(tree), statement)
 
 
-def _all_list(tree: ast.Module) -> tuple[ast.Assign, ast.List]:
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.List)
-            and [ast.unparse(target) for target in node.targets] == ["__all__"]
-        ):
-            return node, node.value
-    raise ScaffoldError("models.py has no __all__ list to add the model to")
-
-
 def register_model(text: str, names: DomainNames) -> str:
     """models.py with the domain's model imported and listed in __all__, for autogenerate."""
     tree = ast.parse(text)
-    node, exported = _all_list(tree)
+    node, exported = _assigned_list(
+        tree, "__all__", missing="models.py has no __all__ list to add the model to"
+    )
     members = sorted({*(ast.literal_eval(item) for item in exported.elts), names.model})
     lines = text.splitlines(keepends=True)
     assignment = f"__all__ = {members!r}\n".replace("'", '"')
